@@ -1,0 +1,188 @@
+"""Where uploaded bytes live: S3 through presigned URLs, or local disk with URLs Django signs itself.
+
+Both backends hand the client the same shape (a POST form for upload, a GET URL for download), so
+the frontend flow is identical with or without AWS.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import BinaryIO, Protocol
+from urllib.parse import quote
+
+from django.conf import settings
+from django.core import signing
+from django.urls import reverse
+
+UPLOAD_SALT = "files.upload"
+DOWNLOAD_SALT = "files.download"
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    """What storage knows about an object: its size and declared content type."""
+
+    size: int
+    content_type: str
+
+
+class UploadStorage(Protocol):
+    """The operations the files API needs from a storage backend."""
+
+    def presign_upload(self, key: str, content_type: str, max_bytes: int) -> dict: ...
+    def presign_download(self, key: str, filename: str) -> str: ...
+    def stat(self, key: str) -> StoredObject | None: ...
+    def open(self, key: str) -> BinaryIO: ...
+    def delete(self, key: str) -> None: ...
+    def check(self) -> str: ...
+
+
+def new_object_key(owner_id: int, filename: str) -> str:
+    """A key under the owner's prefix with a random id, so names never collide or leak between users."""
+    safe_name = "".join(char if char.isalnum() or char in "._-" else "_" for char in filename)[-100:] or "file"
+    return f"uploads/{owner_id}/{uuid.uuid4().hex}/{safe_name}"
+
+
+def content_disposition(filename: str) -> str:
+    """An attachment header that survives non-ASCII names (RFC 6266)."""
+    ascii_name = filename.encode("ascii", "ignore").decode() or "download"
+    ascii_name = ascii_name.replace('"', "")
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+
+
+class S3UploadStorage:
+    """Private S3 bucket; the browser talks to S3 directly with short-lived presigned requests."""
+
+    def __init__(self, bucket: str, region: str, endpoint_url: str | None = None) -> None:
+        self.bucket = bucket
+        self.region = region
+        self.endpoint_url = endpoint_url
+
+    @property
+    def client(self):  # boto3 clients are typed only at run time
+        return _s3_client(self.region, self.endpoint_url)
+
+    def presign_upload(self, key: str, content_type: str, max_bytes: int) -> dict:
+        return self.client.generate_presigned_post(
+            Bucket=self.bucket,
+            Key=key,
+            Fields={"Content-Type": content_type},
+            Conditions=[{"Content-Type": content_type}, ["content-length-range", 1, max_bytes]],
+            ExpiresIn=settings.FILE_UPLOAD_URL_TTL,
+        )
+
+    def presign_download(self, key: str, filename: str) -> str:
+        return self.client.generate_presigned_url(
+            "get_object",
+            Params={"Bucket": self.bucket, "Key": key, "ResponseContentDisposition": content_disposition(filename)},
+            ExpiresIn=settings.FILE_DOWNLOAD_URL_TTL,
+        )
+
+    def stat(self, key: str) -> StoredObject | None:
+        from botocore.exceptions import ClientError
+
+        try:
+            head = self.client.head_object(Bucket=self.bucket, Key=key)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return None
+            raise
+        return StoredObject(size=head["ContentLength"], content_type=head.get("ContentType", ""))
+
+    def open(self, key: str) -> BinaryIO:
+        return self.client.get_object(Bucket=self.bucket, Key=key)["Body"]
+
+    def delete(self, key: str) -> None:
+        self.client.delete_object(Bucket=self.bucket, Key=key)
+
+    def check(self) -> str:
+        self.client.head_bucket(Bucket=self.bucket)
+        return f"s3://{self.bucket}"
+
+
+@cache
+def _s3_client(region: str, endpoint_url: str | None):
+    """One client per process: creating boto3 clients is slow and they are thread-safe."""
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client(
+        "s3",
+        region_name=region,
+        endpoint_url=endpoint_url,
+        config=Config(signature_version="s3v4", s3={"addressing_style": "virtual"}, retries={"mode": "standard"}),
+    )
+
+
+class LocalUploadStorage:
+    """Files under MEDIA_ROOT, with upload/download URLs signed by Django (the embedded default)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def path(self, key: str) -> Path:
+        """The file for a key, refusing keys that would escape the storage root."""
+        root = self.root.resolve()
+        path = (root / key).resolve()
+        if root not in path.parents:
+            raise ValueError(f"key {key!r} escapes the storage root")
+        return path
+
+    def presign_upload(self, key: str, content_type: str, max_bytes: int) -> dict:
+        token = signing.dumps({"key": key, "content_type": content_type, "max_bytes": max_bytes}, salt=UPLOAD_SALT)
+        return {
+            "url": reverse("files-local-upload"),
+            "fields": {"key": key, "Content-Type": content_type, "token": token},
+        }
+
+    def presign_download(self, key: str, filename: str) -> str:
+        token = signing.dumps({"key": key, "filename": filename}, salt=DOWNLOAD_SALT)
+        return reverse("files-local-download", args=[token])
+
+    def save(self, key: str, content_type: str, chunks: Iterable[bytes]) -> None:
+        """Write an uploaded file and remember its content type, as S3 does."""
+        path = self.path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("wb") as target:
+            for chunk in chunks:
+                target.write(chunk)
+        self._meta_path(path).write_text(json.dumps({"content_type": content_type}))
+
+    def stat(self, key: str) -> StoredObject | None:
+        path = self.path(key)
+        if not path.is_file():
+            return None
+        meta_path = self._meta_path(path)
+        meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
+        return StoredObject(size=path.stat().st_size, content_type=meta.get("content_type", ""))
+
+    def open(self, key: str) -> BinaryIO:
+        return self.path(key).open("rb")
+
+    def delete(self, key: str) -> None:
+        path = self.path(key)
+        path.unlink(missing_ok=True)
+        self._meta_path(path).unlink(missing_ok=True)
+
+    def check(self) -> str:
+        self.root.mkdir(parents=True, exist_ok=True)
+        probe = self.root / f".health-{uuid.uuid4().hex}"
+        probe.write_bytes(b"ok")
+        probe.unlink()
+        return f"local:{self.root}"
+
+    @staticmethod
+    def _meta_path(path: Path) -> Path:
+        return path.with_name(path.name + ".meta.json")
+
+
+def get_upload_storage() -> UploadStorage:
+    """The backend the settings choose: S3 when AWS_STORAGE_BUCKET_NAME is set, local disk otherwise."""
+    if settings.FILE_STORAGE == "s3":
+        return S3UploadStorage(settings.AWS_STORAGE_BUCKET_NAME, settings.AWS_REGION, settings.AWS_S3_ENDPOINT_URL)
+    return LocalUploadStorage(Path(settings.MEDIA_ROOT))

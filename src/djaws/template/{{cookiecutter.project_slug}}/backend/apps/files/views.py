@@ -1,0 +1,96 @@
+"""The files API: presigned upload, completion check, listing, presigned download."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from apps.files.models import UploadedFile
+from apps.files.processing import schedule_processing
+from apps.files.serializers import (
+    DownloadSerializer,
+    UploadedFileSerializer,
+    UploadRequestSerializer,
+    UploadTicketSerializer,
+)
+from apps.files.storage import get_upload_storage, new_object_key
+
+
+class FileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
+    """A user's own files. Other users' files do not exist as far as this API is concerned (404)."""
+
+    serializer_class = UploadedFileSerializer
+    lookup_value_regex = "[0-9a-f-]{36}"
+
+    def get_queryset(self) -> QuerySet[UploadedFile]:
+        return UploadedFile.objects.filter(owner_id=self.request.user.pk)
+
+    @extend_schema(request=UploadRequestSerializer, responses={201: UploadTicketSerializer})
+    @action(detail=False, methods=["post"])
+    def uploads(self, request: Request) -> Response:
+        """Start an upload: records the file and returns a presigned POST for its bytes."""
+        incoming = UploadRequestSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        upload = UploadedFile.objects.create(
+            owner=request.user,
+            key=new_object_key(request.user.pk, data["filename"]),
+            filename=data["filename"],
+            content_type=data["content_type"],
+            size=data["size"],
+        )
+        presigned = get_upload_storage().presign_upload(upload.key, upload.content_type, settings.FILE_UPLOAD_MAX_BYTES)
+        ticket = {"file": upload, "upload": presigned, "expires_in": settings.FILE_UPLOAD_URL_TTL}
+        return Response(UploadTicketSerializer(ticket).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=None,
+        responses={200: UploadedFileSerializer, 400: OpenApiResponse(description="object missing or not acceptable")},
+    )
+    @action(detail=True, methods=["post"])
+    def complete(self, request: Request, pk: str | None = None) -> Response:
+        """Confirm an upload: storage must really hold the object, within the size limit and of the declared type."""
+        upload = self.get_object()
+        if upload.status != UploadedFile.Status.PENDING:
+            return Response(UploadedFileSerializer(upload).data)
+        stored = get_upload_storage().stat(upload.key)
+        if stored is None:
+            raise ValidationError({"detail": "the file has not been uploaded yet"})
+        problem = None
+        if stored.size > settings.FILE_UPLOAD_MAX_BYTES:
+            problem = f"the file is {stored.size} bytes; the limit is {settings.FILE_UPLOAD_MAX_BYTES}"
+        elif stored.content_type != upload.content_type:
+            problem = f"the stored content type {stored.content_type!r} differs from {upload.content_type!r}"
+        if problem:
+            get_upload_storage().delete(upload.key)
+            upload.status = UploadedFile.Status.FAILED
+            upload.failure_reason = problem
+            upload.save(update_fields=["status", "failure_reason"])
+            raise ValidationError({"detail": problem})
+        upload.size = stored.size
+        upload.status = UploadedFile.Status.UPLOADED
+        upload.uploaded_at = timezone.now()
+        upload.save(update_fields=["size", "status", "uploaded_at"])
+        schedule_processing(upload)
+        return Response(UploadedFileSerializer(upload).data)
+
+    @extend_schema(responses={200: DownloadSerializer, 409: OpenApiResponse(description="not uploaded yet")})
+    @action(detail=True, methods=["get"])
+    def download(self, request: Request, pk: str | None = None) -> Response:
+        """A short-lived URL for the owner to fetch the file."""
+        upload = self.get_object()
+        if upload.status not in (UploadedFile.Status.UPLOADED, UploadedFile.Status.PROCESSED):
+            return Response({"detail": f"the file is {upload.status}"}, status=status.HTTP_409_CONFLICT)
+        url = get_upload_storage().presign_download(upload.key, upload.filename)
+        return Response(DownloadSerializer({"url": url, "expires_in": settings.FILE_DOWNLOAD_URL_TTL}).data)
+
+    def perform_destroy(self, instance: UploadedFile) -> None:
+        get_upload_storage().delete(instance.key)
+        instance.delete()

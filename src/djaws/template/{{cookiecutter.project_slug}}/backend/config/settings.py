@@ -1,0 +1,296 @@
+"""Django settings, read from the environment in one place.
+
+ENVIRONMENT is one of local, demo, dev, stg, prod. With no variables at all the project runs as
+``local`` on an embedded default: SQLite, in-process cache and channel layer, eager Celery, files on
+local disk. Every other environment must name its servers; a missing one stops start-up with one
+line naming the variable. The full list of variables is in ../.env.example.
+"""
+
+from __future__ import annotations
+
+import ssl
+import tomllib
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import quote
+
+import dj_database_url
+
+from config import env
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+PROJECT = tomllib.loads((BASE_DIR / "config" / "project.toml").read_text())
+
+# --- Environment --------------------------------------------------------------------------------
+ENVIRONMENTS = ("local", "demo", "dev", "stg", "prod")
+ENVIRONMENT = env.text("ENVIRONMENT", "local").strip().lower()
+if ENVIRONMENT not in ENVIRONMENTS:
+    env.stop(f"ENVIRONMENT={ENVIRONMENT!r} is not one of {', '.join(ENVIRONMENTS)}")
+IS_LOCAL = ENVIRONMENT == "local"
+
+USE_CELERY: bool = PROJECT["features"]["celery"]
+USE_WEBSOCKET: bool = PROJECT["features"]["websocket"]
+
+# --- Core ---------------------------------------------------------------------------------------
+DEBUG = env.boolean("DEBUG", default=IS_LOCAL)
+if IS_LOCAL:
+    SECRET_KEY = env.text("SECRET_KEY", "local-development-only-key-not-for-any-deployed-environment")
+    ALLOWED_HOSTS = env.listing("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
+else:
+    SECRET_KEY = env.required("SECRET_KEY", ENVIRONMENT)
+    ALLOWED_HOSTS = env.listing("ALLOWED_HOSTS", [])
+    if not ALLOWED_HOSTS:
+        env.stop(f"missing required environment variable ALLOWED_HOSTS (ENVIRONMENT={ENVIRONMENT}); see .env.example")
+CSRF_TRUSTED_ORIGINS = env.listing("CSRF_TRUSTED_ORIGINS", [])
+SITE_URL = env.text("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework_simplejwt.token_blacklist",
+    "drf_spectacular",
+    "apps.core",
+    "apps.accounts",
+    "apps.files",
+]
+if USE_WEBSOCKET:
+    INSTALLED_APPS += ["channels", "apps.notifications"]
+
+MIDDLEWARE = [
+    # First: answers the load balancer before host validation and HTTPS redirects.
+    "apps.core.middleware.LivenessMiddleware",
+    "apps.core.middleware.RequestIdMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
+AUTH_USER_MODEL = "accounts.User"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+
+# --- Database -----------------------------------------------------------------------------------
+def _database_url() -> str:
+    """DATABASE_URL, or one assembled from DB_* parts (ECS injects the RDS-managed password as DB_PASSWORD)."""
+    url = env.text("DATABASE_URL").strip()
+    if url:
+        return url
+    host = env.text("DB_HOST").strip()
+    if host:
+        user = quote(env.text("DB_USER", "postgres"), safe="")
+        password = quote(env.text("DB_PASSWORD"), safe="")
+        name = env.text("DB_NAME", PROJECT["project"]["database_name"])
+        return f"postgres://{user}:{password}@{host}:{env.integer('DB_PORT', 5432)}/{name}"
+    if IS_LOCAL:
+        return f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
+    return env.required("DATABASE_URL", ENVIRONMENT)
+
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        _database_url(),
+        conn_max_age=env.integer("DB_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.boolean("DB_REQUIRE_SSL", not IS_LOCAL):
+    DATABASES["default"].setdefault("OPTIONS", {})["sslmode"] = "require"
+
+# --- Redis: cache, Celery broker and results, channel layer ---------------------------------------
+REDIS_URL = env.text("REDIS_URL").strip()
+if not REDIS_URL and not IS_LOCAL:
+    REDIS_URL = env.required("REDIS_URL", ENVIRONMENT)
+REDIS_USES_TLS = REDIS_URL.startswith("rediss://")
+
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+if USE_CELERY:
+    CELERY_BROKER_URL = REDIS_URL or "memory://"
+    CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
+    # The embedded default has no broker: tasks run in the calling process.
+    CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+    CELERY_TASK_EAGER_PROPAGATES = True
+    CELERY_TASK_ACKS_LATE = True
+    CELERY_TASK_REJECT_ON_WORKER_LOST = True
+    CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+    CELERY_RESULT_EXPIRES = timedelta(days=1)
+    CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+    CELERY_TASK_SERIALIZER = "json"
+    CELERY_ACCEPT_CONTENT = ["json"]
+    CELERY_TIMEZONE = TIME_ZONE
+    if REDIS_USES_TLS:
+        CELERY_BROKER_USE_SSL = {"ssl_cert_reqs": ssl.CERT_REQUIRED}
+        CELERY_REDIS_BACKEND_USE_SSL = {"ssl_cert_reqs": ssl.CERT_REQUIRED}
+    CELERY_BEAT_SCHEDULE = {
+        "purge-stale-uploads": {
+            "task": "apps.files.tasks.purge_stale_uploads",
+            "schedule": timedelta(hours=1),
+        },
+    }
+
+if USE_WEBSOCKET:
+    if REDIS_URL:
+        CHANNEL_LAYERS = {
+            "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}
+        }
+    else:
+        CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# --- Files: S3 with presigned URLs, or local disk when no bucket is configured --------------------
+AWS_REGION = env.text("AWS_REGION", PROJECT["aws"]["region"])
+AWS_STORAGE_BUCKET_NAME = env.text("AWS_STORAGE_BUCKET_NAME").strip()
+if not AWS_STORAGE_BUCKET_NAME and not IS_LOCAL:
+    AWS_STORAGE_BUCKET_NAME = env.required("AWS_STORAGE_BUCKET_NAME", ENVIRONMENT)
+# Only for S3-compatible endpoints in development (MinIO, moto); AWS itself needs none.
+AWS_S3_ENDPOINT_URL = env.text("AWS_S3_ENDPOINT_URL").strip() or None
+FILE_STORAGE = "s3" if AWS_STORAGE_BUCKET_NAME else "local"
+MEDIA_ROOT = Path(env.text("MEDIA_ROOT", str(BASE_DIR / "media")))
+FILE_UPLOAD_MAX_BYTES = env.integer("FILE_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
+FILE_UPLOAD_URL_TTL = env.integer("FILE_UPLOAD_URL_TTL", 15 * 60)
+FILE_DOWNLOAD_URL_TTL = env.integer("FILE_DOWNLOAD_URL_TTL", 5 * 60)
+FILE_PENDING_TTL = timedelta(hours=env.integer("FILE_PENDING_TTL_HOURS", 24))
+FILE_ALLOWED_CONTENT_TYPES = env.listing(
+    "FILE_ALLOWED_CONTENT_TYPES",
+    [
+        "image/png",
+        "image/jpeg",
+        "image/gif",
+        "image/webp",
+        "application/pdf",
+        "text/plain",
+        "text/csv",
+        "application/zip",
+    ],
+)
+# Local uploads go through Django itself; allow the largest file plus form overhead in memory checks.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# --- Static files: served by WhiteNoise under /api/static/ so the load balancer routes them here --
+STATIC_URL = "/api/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if IS_LOCAL
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+
+# --- HTTPS: only where the site really is served over HTTPS ---------------------------------------
+# The seed forced HTTPS on a demo without a certificate and locked everyone out; this is opt-in
+# outside prod. The load balancer terminates TLS and sets X-Forwarded-Proto.
+SERVED_OVER_HTTPS = env.boolean("SERVED_OVER_HTTPS", default=ENVIRONMENT == "prod")
+if SERVED_OVER_HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env.integer("SECURE_HSTS_SECONDS", 31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.boolean("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env.boolean("SECURE_HSTS_PRELOAD", True)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+USE_X_FORWARDED_HOST = False
+
+# --- API: DRF, JWT, OpenAPI -----------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework_simplejwt.authentication.JWTAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
+    + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_RATES": {"auth": env.text("AUTH_THROTTLE_RATE", "20/minute")},
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.integer("JWT_ACCESS_MINUTES", 15)),
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=env.integer("JWT_REFRESH_DAYS", 7)),
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "UPDATE_LAST_LOGIN": False,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": f"{PROJECT['project']['name']} API",
+    "DESCRIPTION": "REST API: JWT authentication, files through presigned URLs, health checks.",
+    "VERSION": "0.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "FileStatusEnum": "apps.files.models.UploadedFile.Status",
+        "HealthStatusEnum": ["ok", "error"],
+    },
+}
+
+# --- Logging: JSON lines with request ids outside local -------------------------------------------
+LOG_LEVEL = env.text("LOG_LEVEL", "INFO").upper()
+LOG_FORMAT = env.text("LOG_FORMAT", "text" if IS_LOCAL else "json")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "config.logging.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "config.logging.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "filters": ["request_id"],
+            "formatter": LOG_FORMAT,
+        }
+    },
+    "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
+    "loggers": {
+        "django.server": {"level": "WARNING"},
+        "django.request": {"level": "ERROR"},
+    },
+}

@@ -1,0 +1,93 @@
+"""Registration and JWT authentication: obtain, refresh (with rotation), verify, logout."""
+
+from __future__ import annotations
+
+import pytest
+from rest_framework.test import APIClient
+
+from apps.accounts.models import User
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def obtain(client: APIClient, email: str = "ada@example.com", password: str = PASSWORD) -> dict:
+    response = client.post("/api/auth/token/", {"email": email, "password": password})
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def test_register_creates_user_without_echoing_password() -> None:
+    response = APIClient().post("/api/auth/register/", {"email": "New@Example.com", "password": PASSWORD})
+    assert response.status_code == 201
+    body = response.json()
+    assert body["email"] == "new@example.com"
+    assert "password" not in body
+    assert User.objects.get(email="new@example.com").check_password(PASSWORD)
+
+
+def test_register_rejects_duplicate_email(user: User) -> None:
+    response = APIClient().post("/api/auth/register/", {"email": "ADA@example.com", "password": PASSWORD})
+    assert response.status_code == 400
+    assert "email" in response.json()
+
+
+def test_register_rejects_weak_password() -> None:
+    response = APIClient().post("/api/auth/register/", {"email": "weak@example.com", "password": "123"})
+    assert response.status_code == 400
+    assert not User.objects.filter(email="weak@example.com").exists()
+
+
+def test_token_obtain_and_me(user: User) -> None:
+    client = APIClient()
+    tokens = obtain(client)
+    assert set(tokens) == {"access", "refresh"}
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
+    me = client.get("/api/auth/me/")
+    assert me.status_code == 200
+    assert me.json()["email"] == "ada@example.com"
+
+
+def test_token_obtain_rejects_wrong_password(user: User) -> None:
+    response = APIClient().post("/api/auth/token/", {"email": "ada@example.com", "password": "wrong"})
+    assert response.status_code == 401
+
+
+def test_me_requires_authentication() -> None:
+    assert APIClient().get("/api/auth/me/").status_code == 401
+
+
+def test_refresh_rotates_and_blacklists_old_token(user: User) -> None:
+    client = APIClient()
+    tokens = obtain(client)
+    first = client.post("/api/auth/token/refresh/", {"refresh": tokens["refresh"]})
+    assert first.status_code == 200
+    assert set(first.json()) == {"access", "refresh"}
+    reused = client.post("/api/auth/token/refresh/", {"refresh": tokens["refresh"]})
+    assert reused.status_code == 401
+
+
+def test_verify_accepts_valid_and_rejects_tampered_token(user: User) -> None:
+    client = APIClient()
+    access = obtain(client)["access"]
+    assert client.post("/api/auth/token/verify/", {"token": access}).status_code == 200
+    assert client.post("/api/auth/token/verify/", {"token": access[:-2] + "xx"}).status_code == 401
+
+
+def test_logout_blacklists_refresh_token(user: User) -> None:
+    client = APIClient()
+    tokens = obtain(client)
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
+    assert client.post("/api/auth/logout/", {"refresh": tokens["refresh"]}).status_code == 205
+    again = APIClient().post("/api/auth/token/refresh/", {"refresh": tokens["refresh"]})
+    assert again.status_code == 401
+
+
+def test_sign_in_is_rate_limited(user: User) -> None:
+    client = APIClient()
+    statuses = [
+        client.post("/api/auth/token/", {"email": "ada@example.com", "password": "wrong"}).status_code
+        for _ in range(25)
+    ]
+    assert statuses[0] == 401
+    assert statuses[-1] == 429

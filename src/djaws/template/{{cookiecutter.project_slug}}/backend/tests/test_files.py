@@ -1,0 +1,179 @@
+"""The files API on the embedded default (local storage with Django-signed URLs)."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from apps.accounts.models import User
+from apps.files.models import UploadedFile
+from apps.files.processing import purge_stale_uploads, sniff_content_type
+from tests.conftest import client_for
+
+pytestmark = pytest.mark.django_db
+
+CONTENT = b"id,name\n1,Ada Lovelace\n2,Grace Hopper\n"
+
+
+def start_upload(api: APIClient, content: bytes = CONTENT, content_type: str = "text/csv") -> dict[str, Any]:
+    response = api.post(
+        "/api/files/uploads/", {"filename": "people.csv", "content_type": content_type, "size": len(content)}
+    )
+    assert response.status_code == 201, response.content
+    return response.json()
+
+
+def post_form(ticket: dict[str, Any], content: bytes, filename: str = "people.csv") -> int:
+    """Send the bytes the way a browser does: the presigned fields, then the file."""
+    form = dict(ticket["upload"]["fields"])
+    form["file"] = SimpleUploadedFile(filename, content)
+    return APIClient().post(ticket["upload"]["url"], form, format="multipart").status_code
+
+
+def test_upload_rejects_type_not_on_allow_list(api: APIClient) -> None:
+    response = api.post(
+        "/api/files/uploads/", {"filename": "x.exe", "content_type": "application/x-msdownload", "size": 10}
+    )
+    assert response.status_code == 400
+    assert "content_type" in response.json()
+
+
+def test_upload_rejects_declared_size_over_limit(api: APIClient, settings: Any) -> None:
+    settings.FILE_UPLOAD_MAX_BYTES = 100
+    response = api.post("/api/files/uploads/", {"filename": "big.txt", "content_type": "text/plain", "size": 101})
+    assert response.status_code == 400
+    assert "size" in response.json()
+
+
+def test_upload_key_is_under_user_prefix(api: APIClient, user: User) -> None:
+    ticket = start_upload(api)
+    upload = UploadedFile.objects.get(pk=ticket["file"]["id"])
+    assert upload.key.startswith(f"uploads/{user.pk}/")
+    assert upload.key.endswith("/people.csv")
+    assert ticket["file"]["status"] == "pending"
+    assert ticket["upload"]["fields"]["key"] == upload.key
+
+
+def test_full_flow_upload_complete_process_list_download(
+    api: APIClient, django_capture_on_commit_callbacks: Any
+) -> None:
+    ticket = start_upload(api)
+    assert post_form(ticket, CONTENT) == 204
+    with django_capture_on_commit_callbacks(execute=True):
+        completed = api.post(f"/api/files/{ticket['file']['id']}/complete/")
+    assert completed.status_code == 200, completed.content
+    assert completed.json()["status"] == "uploaded"
+
+    record = api.get(f"/api/files/{ticket['file']['id']}/").json()
+    assert record["status"] == "processed"
+    assert record["checksum_sha256"] == hashlib.sha256(CONTENT).hexdigest()
+    assert record["detected_type"] == "text/plain"
+    assert record["size"] == len(CONTENT)
+
+    listing = api.get("/api/files/").json()
+    assert [item["id"] for item in listing["results"]] == [ticket["file"]["id"]]
+
+    download = api.get(f"/api/files/{ticket['file']['id']}/download/")
+    assert download.status_code == 200
+    fetched = APIClient().get(download.json()["url"])
+    assert fetched.status_code == 200
+    assert b"".join(fetched.streaming_content) == CONTENT
+    assert "attachment" in fetched["Content-Disposition"]
+
+
+def test_complete_before_upload_is_rejected(api: APIClient) -> None:
+    ticket = start_upload(api)
+    response = api.post(f"/api/files/{ticket['file']['id']}/complete/")
+    assert response.status_code == 400
+    assert UploadedFile.objects.get(pk=ticket["file"]["id"]).status == "pending"
+
+
+def test_download_before_upload_conflicts(api: APIClient) -> None:
+    ticket = start_upload(api)
+    assert api.get(f"/api/files/{ticket['file']['id']}/download/").status_code == 409
+
+
+def test_content_not_matching_declared_type_fails_processing(
+    api: APIClient, django_capture_on_commit_callbacks: Any
+) -> None:
+    ticket = start_upload(api, content=b"not really a png", content_type="image/png")
+    assert post_form(ticket, b"not really a png", "fake.png") == 204
+    with django_capture_on_commit_callbacks(execute=True):
+        assert api.post(f"/api/files/{ticket['file']['id']}/complete/").status_code == 200
+    record = UploadedFile.objects.get(pk=ticket["file"]["id"])
+    assert record.status == "failed"
+    assert "text/plain" in record.failure_reason
+
+
+def test_other_users_files_are_not_found(api: APIClient, other_user: User) -> None:
+    ticket = start_upload(api)
+    stranger = client_for(other_user)
+    file_url = f"/api/files/{ticket['file']['id']}/"
+    assert stranger.get(file_url).status_code == 404
+    assert stranger.post(f"{file_url}complete/").status_code == 404
+    assert stranger.get(f"{file_url}download/").status_code == 404
+    assert stranger.delete(file_url).status_code == 404
+    assert stranger.get("/api/files/").json()["count"] == 0
+
+
+def test_files_require_authentication() -> None:
+    assert APIClient().get("/api/files/").status_code == 401
+
+
+def test_local_upload_rejects_tampered_token(api: APIClient) -> None:
+    ticket = start_upload(api)
+    ticket["upload"]["fields"]["token"] += "x"
+    assert post_form(ticket, CONTENT) == 403
+
+
+def test_local_upload_rejects_other_key_or_type(api: APIClient) -> None:
+    ticket = start_upload(api)
+    ticket["upload"]["fields"]["Content-Type"] = "application/pdf"
+    assert post_form(ticket, CONTENT) == 403
+
+
+def test_local_upload_enforces_size_policy(api: APIClient, settings: Any) -> None:
+    settings.FILE_UPLOAD_MAX_BYTES = len(CONTENT)
+    ticket = start_upload(api)
+    assert post_form(ticket, CONTENT + b"more") == 400
+
+
+def test_delete_removes_record_and_bytes(api: APIClient, settings: Any) -> None:
+    ticket = start_upload(api)
+    post_form(ticket, CONTENT)
+    key = UploadedFile.objects.get(pk=ticket["file"]["id"]).key
+    assert (settings.MEDIA_ROOT / key).exists()
+    assert api.delete(f"/api/files/{ticket['file']['id']}/").status_code == 204
+    assert not (settings.MEDIA_ROOT / key).exists()
+    assert not UploadedFile.objects.filter(pk=ticket["file"]["id"]).exists()
+
+
+def test_purge_removes_only_stale_pending_uploads(api: APIClient) -> None:
+    stale = start_upload(api)["file"]["id"]
+    fresh = start_upload(api)["file"]["id"]
+    UploadedFile.objects.filter(pk=stale).update(created_at=timezone.now() - timedelta(days=2))
+    assert purge_stale_uploads() == 1
+    assert list(UploadedFile.objects.values_list("pk", flat=True)) == [UploadedFile.objects.get(pk=fresh).pk]
+
+
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [
+        (b"\x89PNG\r\n\x1a\n....", "image/png"),
+        (b"\xff\xd8\xff\xe0", "image/jpeg"),
+        (b"GIF89a", "image/gif"),
+        (b"%PDF-1.7", "application/pdf"),
+        (b"PK\x03\x04", "application/zip"),
+        (b"RIFF\x00\x00\x00\x00WEBPVP8 ", "image/webp"),
+        ("plain text, ünïcode".encode(), "text/plain"),
+        (b"\x00\x01\x02binary", "application/octet-stream"),
+    ],
+)
+def test_sniff_content_type(head: bytes, expected: str) -> None:
+    assert sniff_content_type(head) == expected

@@ -1,0 +1,90 @@
+"""The files API against S3 (moto's in-process mock): presigned POST policy, HEAD checks, presigned GET."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from rest_framework.test import APIClient
+
+from apps.files.models import UploadedFile
+
+pytestmark = pytest.mark.django_db
+
+CONTENT = b"hello from s3\n"
+
+
+def start_upload(api: APIClient, content_type: str = "text/plain", size: int = len(CONTENT)) -> dict[str, Any]:
+    response = api.post("/api/files/uploads/", {"filename": "hello.txt", "content_type": content_type, "size": size})
+    assert response.status_code == 201, response.content
+    return response.json()
+
+
+def test_presigned_post_policy_limits_size_type_and_key(api: APIClient, s3_bucket: Any, settings: Any) -> None:
+    ticket = start_upload(api)
+    upload = ticket["upload"]
+    assert "test-media-bucket" in upload["url"]
+    policy = json.loads(base64.b64decode(upload["fields"]["policy"]))
+    conditions = policy["conditions"]
+    assert ["content-length-range", 1, settings.FILE_UPLOAD_MAX_BYTES] in conditions
+    assert {"Content-Type": "text/plain"} in conditions
+    assert {"key": upload["fields"]["key"]} in conditions
+    assert {"bucket": "test-media-bucket"} in conditions
+
+
+def test_complete_checks_object_with_head_then_processes(
+    api: APIClient, s3_bucket: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    ticket = start_upload(api)
+    key = ticket["upload"]["fields"]["key"]
+    s3_bucket.put_object(Bucket="test-media-bucket", Key=key, Body=CONTENT, ContentType="text/plain")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(f"/api/files/{ticket['file']['id']}/complete/")
+    assert response.status_code == 200, response.content
+    record = UploadedFile.objects.get(pk=ticket["file"]["id"])
+    assert record.status == "processed"
+    assert record.checksum_sha256 == hashlib.sha256(CONTENT).hexdigest()
+
+
+def test_complete_rejects_missing_object(api: APIClient, s3_bucket: Any) -> None:
+    ticket = start_upload(api)
+    assert api.post(f"/api/files/{ticket['file']['id']}/complete/").status_code == 400
+
+
+def test_complete_rejects_oversized_object_and_deletes_it(api: APIClient, s3_bucket: Any, settings: Any) -> None:
+    settings.FILE_UPLOAD_MAX_BYTES = 8
+    ticket = start_upload(api, size=8)
+    key = ticket["upload"]["fields"]["key"]
+    s3_bucket.put_object(Bucket="test-media-bucket", Key=key, Body=CONTENT, ContentType="text/plain")
+    response = api.post(f"/api/files/{ticket['file']['id']}/complete/")
+    assert response.status_code == 400
+    assert UploadedFile.objects.get(pk=ticket["file"]["id"]).status == "failed"
+    assert s3_bucket.list_objects_v2(Bucket="test-media-bucket").get("KeyCount") == 0
+
+
+def test_complete_rejects_other_content_type(api: APIClient, s3_bucket: Any) -> None:
+    ticket = start_upload(api)
+    key = ticket["upload"]["fields"]["key"]
+    s3_bucket.put_object(Bucket="test-media-bucket", Key=key, Body=CONTENT, ContentType="application/pdf")
+    assert api.post(f"/api/files/{ticket['file']['id']}/complete/").status_code == 400
+
+
+def test_download_is_short_lived_presigned_get(
+    api: APIClient, s3_bucket: Any, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    ticket = start_upload(api)
+    key = ticket["upload"]["fields"]["key"]
+    s3_bucket.put_object(Bucket="test-media-bucket", Key=key, Body=CONTENT, ContentType="text/plain")
+    with django_capture_on_commit_callbacks(execute=True):
+        api.post(f"/api/files/{ticket['file']['id']}/complete/")
+    body = api.get(f"/api/files/{ticket['file']['id']}/download/").json()
+    url = urlparse(body["url"])
+    query = parse_qs(url.query)
+    assert url.path.endswith(key)
+    assert query["X-Amz-Expires"] == [str(settings.FILE_DOWNLOAD_URL_TTL)]
+    assert "attachment" in query["response-content-disposition"][0]
+    assert body["expires_in"] == settings.FILE_DOWNLOAD_URL_TTL

@@ -1,0 +1,82 @@
+"""Settings come from the environment: runs with none at all, stops with one line when one is missing."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+BACKEND = Path(__file__).resolve().parent.parent
+PRODUCTION_VARIABLES = {
+    "SECRET_KEY": "x7Hq-3vZk!r9Wm2pLs8Tn4Yb6Jc1Fd5Gh0Ke+Nu=Pa*Qw&Ro^Sx%Vy$Zt#",
+    "ALLOWED_HOSTS": "shop.example.com",
+    "DATABASE_URL": "postgres://app:secret@db.internal:5432/app",
+    "REDIS_URL": "redis://cache.internal:6379/0",
+    "AWS_STORAGE_BUCKET_NAME": "shop-media-prod",
+}
+
+
+def manage(*arguments: str, **variables: str) -> subprocess.CompletedProcess[str]:
+    """Run manage.py with only the given variables (plus PATH), as a fresh container would."""
+    environment = {"PATH": os.environ["PATH"], **variables}
+    return subprocess.run(
+        [sys.executable, "manage.py", *arguments],
+        cwd=BACKEND,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def setting(name: str, **variables: str) -> str:
+    result = manage("shell", "-c", f"from django.conf import settings; print(settings.{name})", **variables)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_runs_with_no_environment_at_all() -> None:
+    result = manage("check")
+    assert result.returncode == 0, result.stderr
+    assert setting("DATABASES['default']['ENGINE']") == "django.db.backends.sqlite3"
+    assert setting("FILE_STORAGE") == "local"
+    assert setting("DEBUG") == "True"
+
+
+def test_missing_required_variable_stops_with_one_line() -> None:
+    variables = dict(PRODUCTION_VARIABLES)
+    del variables["DATABASE_URL"]
+    result = manage("check", ENVIRONMENT="prod", **variables)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert "DATABASE_URL" in lines[0]
+
+
+def test_unknown_environment_is_rejected() -> None:
+    result = manage("check", ENVIRONMENT="production")
+    assert result.returncode == 2
+    assert "ENVIRONMENT" in result.stderr
+
+
+def test_prod_passes_deploy_checks() -> None:
+    result = manage("check", "--deploy", "--fail-level", "WARNING", ENVIRONMENT="prod", **PRODUCTION_VARIABLES)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_https_is_enforced_only_where_served_over_https() -> None:
+    assert setting("SECURE_SSL_REDIRECT", ENVIRONMENT="demo", **PRODUCTION_VARIABLES) == "False"
+    assert setting("SECURE_SSL_REDIRECT", ENVIRONMENT="prod", **PRODUCTION_VARIABLES) == "True"
+    assert setting("DEBUG", ENVIRONMENT="demo", **PRODUCTION_VARIABLES) == "False"
+    demo_with_certificate = setting(
+        "SECURE_SSL_REDIRECT", ENVIRONMENT="demo", SERVED_OVER_HTTPS="true", **PRODUCTION_VARIABLES
+    )
+    assert demo_with_certificate == "True"
+
+
+def test_database_url_is_built_from_parts_for_ecs_secrets() -> None:
+    variables = {key: value for key, value in PRODUCTION_VARIABLES.items() if key != "DATABASE_URL"}
+    parts = {"DB_HOST": "db.internal", "DB_USER": "app", "DB_PASSWORD": "p@ss/word", "DB_NAME": "shop"}
+    assert setting("DATABASES['default']['PASSWORD']", ENVIRONMENT="stg", **variables, **parts) == "p@ss/word"
+    assert setting("DATABASES['default']['HOST']", ENVIRONMENT="stg", **variables, **parts) == "db.internal"

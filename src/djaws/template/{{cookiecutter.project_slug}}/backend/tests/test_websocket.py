@@ -1,0 +1,80 @@
+"""The notifications websocket: JWT in the query string, file.processed pushed to the owner."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from asgiref.sync import async_to_sync, sync_to_async
+from channels.testing import WebsocketCommunicator
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from apps.accounts.models import User
+from apps.core.notify import notify_user
+from config.asgi import application
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+HEADERS = [(b"host", b"localhost"), (b"origin", b"http://localhost")]
+
+
+def communicator(token: str = "") -> WebsocketCommunicator:
+    path = f"/ws/notifications/?token={token}" if token else "/ws/notifications/"
+    return WebsocketCommunicator(application, path, headers=HEADERS)
+
+
+def access_token(user: User) -> str:
+    return str(RefreshToken.for_user(user).access_token)
+
+
+def test_anonymous_socket_is_closed_with_4401() -> None:
+    async def scenario() -> Any:
+        socket = communicator()
+        connected, code = await socket.connect()
+        await socket.disconnect()
+        return connected, code
+
+    assert async_to_sync(scenario)() == (False, 4401)
+
+
+def test_invalid_token_is_refused() -> None:
+    async def scenario() -> bool:
+        socket = communicator("not-a-jwt")
+        connected, _ = await socket.connect()
+        await socket.disconnect()
+        return connected
+
+    assert async_to_sync(scenario)() is False
+
+
+def test_user_receives_own_events_only(user: User, other_user: User) -> None:
+    tokens = access_token(user), access_token(other_user)
+
+    async def scenario() -> tuple[dict, bool]:
+        mine, theirs = communicator(tokens[0]), communicator(tokens[1])
+        assert (await mine.connect())[0]
+        assert (await theirs.connect())[0]
+        await sync_to_async(notify_user)(user.pk, "file.processed", {"file": {"id": "f-1", "status": "processed"}})
+        message = await mine.receive_json_from(timeout=5)
+        stranger_got_nothing = await theirs.receive_nothing(timeout=0.3)
+        await mine.disconnect()
+        await theirs.disconnect()
+        return message, stranger_got_nothing
+
+    message, stranger_got_nothing = async_to_sync(scenario)()
+    assert message == {"type": "file.processed", "file": {"id": "f-1", "status": "processed"}}
+    assert stranger_got_nothing
+
+
+def test_ping_pong(user: User) -> None:
+    token = access_token(user)
+
+    async def scenario() -> dict:
+        socket = communicator(token)
+        await socket.connect()
+        await socket.send_json_to({"type": "ping"})
+        reply = await socket.receive_json_from(timeout=5)
+        await socket.disconnect()
+        return reply
+
+    assert async_to_sync(scenario)() == {"type": "pong"}

@@ -1,0 +1,67 @@
+/** Shapes of the JSON the backend sends and accepts under /api. */
+
+export type FileStatus = "pending" | "uploaded" | "processed" | "failed";
+
+export interface FileRecord {
+  id: string | number;
+  filename: string;
+  content_type: string;
+  size: number;
+  status: FileStatus;
+  checksum_sha256: string | null;
+  detected_type: string | null;
+  created_at: string;
+  uploaded_at: string | null;
+  processed_at: string | null;
+}
+
+export interface User {
+  id: string | number;
+  email: string;
+}
+
+export interface TokenPair {
+  access: string;
+  refresh: string;
+}
+
+export interface Page<T> {
+  count: number;
+  next: string | null;
+  previous: string | null;
+  results: T[];
+}
+
+/** A presigned POST: send every field, then the file last under the name "file". */
+export interface PresignedPost {
+  url: string;
+  fields: Record<string, string>;
+}
+
+export interface UploadTicket {
+  file: FileRecord;
+  upload: PresignedPost;
+  expires_in: number;
+}
+
+export interface DownloadLink {
+  url: string;
+  expires_in: number;
+}
+
+export interface FileProcessedMessage {
+  type: "file.processed";
+  file: FileRecord;
+}
+
+/** Content types the backend accepts; it enforces the list, the UI only shows it. */
+export const ALLOWED_CONTENT_TYPES = [
+  "image/png",
+  "image/jpeg",
+  "image/gif",
+  "image/webp",
+  "application/pdf",
+  "text/plain",
+  "text/csv",
+  "application/zip",
+] as const;

@@ -1,0 +1,58 @@
+# Target tracking (stg/prod): every scaled service holds its average CPU; web and frontend also hold
+# ALB requests per task. Beat is never scaled: it must run exactly once.
+
+locals {
+  scaled_services         = var.autoscaling_enabled ? toset([for service in ["web", "websocket", "frontend", "worker"] : service if local.services[service]]) : toset([])
+  request_scaled_services = toset([for service in local.scaled_services : service if contains(["web", "frontend"], service)])
+}
+
+resource "aws_appautoscaling_target" "service" {
+  for_each = local.scaled_services
+
+  service_namespace  = "ecs"
+  scalable_dimension = "ecs:service:DesiredCount"
+  resource_id        = "service/${aws_ecs_cluster.main.name}/${aws_ecs_service.service[each.key].name}"
+  min_capacity       = var.service_sizes[each.key].desired_count
+  max_capacity       = max(var.autoscaling_max_count, var.service_sizes[each.key].desired_count)
+}
+
+resource "aws_appautoscaling_policy" "cpu" {
+  for_each = local.scaled_services
+
+  name               = "cpu-target-tracking"
+  policy_type        = "TargetTrackingScaling"
+  service_namespace  = aws_appautoscaling_target.service[each.key].service_namespace
+  scalable_dimension = aws_appautoscaling_target.service[each.key].scalable_dimension
+  resource_id        = aws_appautoscaling_target.service[each.key].resource_id
+
+  target_tracking_scaling_policy_configuration {
+    target_value       = var.autoscaling_cpu_target
+    scale_in_cooldown  = 300
+    scale_out_cooldown = 60
+
+    predefined_metric_specification {
+      predefined_metric_type = "ECSServiceAverageCPUUtilization"
+    }
+  }
+}
+
+resource "aws_appautoscaling_policy" "requests" {
+  for_each = local.request_scaled_services
+
+  name               = "alb-requests-target-tracking"
+  policy_type        = "TargetTrackingScaling"
+  service_namespace  = aws_appautoscaling_target.service[each.key].service_namespace
+  scalable_dimension = aws_appautoscaling_target.service[each.key].scalable_dimension
+  resource_id        = aws_appautoscaling_target.service[each.key].resource_id
+
+  target_tracking_scaling_policy_configuration {
+    target_value       = var.autoscaling_requests_per_target
+    scale_in_cooldown  = 300
+    scale_out_cooldown = 60
+
+    predefined_metric_specification {
+      predefined_metric_type = "ALBRequestCountPerTarget"
+      resource_label         = "${aws_lb.main.arn_suffix}/${local.target_group_arn_suffixes[each.key]}"
+    }
+  }
+}

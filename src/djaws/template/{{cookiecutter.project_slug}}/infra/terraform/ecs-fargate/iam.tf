@@ -1,0 +1,153 @@
+# Execution role: what ECS itself needs to start a task (pull this project's images, read this
+# environment's two secrets, write to its log groups). Task role: what the app may do (this bucket's
+# objects, the ECS Exec channel). Both can only be assumed by ECS tasks of this account.
+
+data "aws_caller_identity" "current" {}
+
+data "aws_partition" "current" {}
+
+locals {
+  account_id = data.aws_caller_identity.current.account_id
+  partition  = data.aws_partition.current.partition
+
+  ecs_tasks_trust_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Effect    = "Allow"
+        Principal = { Service = "ecs-tasks.amazonaws.com" }
+        Action    = "sts:AssumeRole"
+        Condition = {
+          StringEquals = { "aws:SourceAccount" = local.account_id }
+          ArnLike      = { "aws:SourceArn" = "arn:${local.partition}:ecs:${var.aws_region}:${local.account_id}:*" }
+        }
+      },
+    ]
+  })
+  log_group_arns = [for name in values(local.log_groups) : "arn:${local.partition}:logs:${var.aws_region}:${local.account_id}:log-group:${name}"]
+}
+
+resource "aws_iam_role" "execution" {
+  name               = local.names.iam_execution_role
+  description        = "ECS starts ${local.project.resource_prefix} ${var.environment} tasks with this role"
+  assume_role_policy = local.ecs_tasks_trust_policy
+}
+
+resource "aws_iam_role_policy" "execution" {
+  name = "start-tasks"
+  role = aws_iam_role.execution.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid      = "EcrLogin"
+        Effect   = "Allow"
+        Action   = "ecr:GetAuthorizationToken"
+        Resource = "*"
+      },
+      {
+        Sid      = "PullImages"
+        Effect   = "Allow"
+        Action   = ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"]
+        Resource = values(module.container_registry.repository_arns)
+      },
+      {
+        Sid      = "WriteLogs"
+        Effect   = "Allow"
+        Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+        Resource = [for arn in local.log_group_arns : "${arn}:log-stream:*"]
+      },
+      {
+        Sid    = "ReadSecrets"
+        Effect = "Allow"
+        Action = "secretsmanager:GetSecretValue"
+        Resource = [
+          aws_secretsmanager_secret.django_secret_key.arn,
+          aws_db_instance.main.master_user_secret[0].secret_arn,
+        ]
+      },
+    ]
+  })
+}
+
+resource "aws_iam_role" "task" {
+  name               = local.names.iam_task_role
+  description        = "The ${local.project.resource_prefix} ${var.environment} app runs with this role"
+  assume_role_policy = local.ecs_tasks_trust_policy
+}
+
+resource "aws_iam_role_policy" "task" {
+  name = "app"
+  role = aws_iam_role.task.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid      = "ListMedia"
+        Effect   = "Allow"
+        Action   = "s3:ListBucket"
+        Resource = module.media_bucket.arn
+      },
+      {
+        Sid    = "ReadWriteMedia"
+        Effect = "Allow"
+        Action = [
+          "s3:GetObject",
+          "s3:PutObject",
+          "s3:DeleteObject",
+          "s3:GetObjectTagging",
+          "s3:PutObjectTagging",
+          "s3:DeleteObjectTagging",
+        ]
+        Resource = "${module.media_bucket.arn}/*"
+      },
+      {
+        # ECS Exec (aws ecs execute-command): these actions take no resource ARN.
+        Sid    = "EcsExecChannel"
+        Effect = "Allow"
+        Action = [
+          "ssmmessages:CreateControlChannel",
+          "ssmmessages:CreateDataChannel",
+          "ssmmessages:OpenControlChannel",
+          "ssmmessages:OpenDataChannel",
+        ]
+        Resource = "*"
+      },
+    ]
+  })
+}
+
+resource "aws_iam_role" "flow_logs" {
+  count = var.enable_flow_logs ? 1 : 0
+
+  name        = local.names.iam_flow_logs_role
+  description = "VPC flow logs of ${local.names.vpc} write to CloudWatch Logs"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Effect    = "Allow"
+        Principal = { Service = "vpc-flow-logs.amazonaws.com" }
+        Action    = "sts:AssumeRole"
+        Condition = { StringEquals = { "aws:SourceAccount" = local.account_id } }
+      },
+    ]
+  })
+}
+
+resource "aws_iam_role_policy" "flow_logs" {
+  count = var.enable_flow_logs ? 1 : 0
+
+  name = "write-flow-logs"
+  role = aws_iam_role.flow_logs[0].id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Effect   = "Allow"
+        Action   = ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]
+        Resource = "${aws_cloudwatch_log_group.flow_logs[0].arn}:*"
+      },
+    ]
+  })
+}

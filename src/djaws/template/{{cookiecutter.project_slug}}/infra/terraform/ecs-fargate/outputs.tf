@@ -1,0 +1,104 @@
+# Everything CI and the ops CLI need, so no name or address is hard-coded anywhere else:
+#   terraform output -json
+
+output "environment" {
+  description = "Environment this state describes."
+  value       = var.environment
+}
+
+output "aws_region" {
+  description = "Region of every resource."
+  value       = var.aws_region
+}
+
+output "site_url" {
+  description = "URL the site answers on (https when a certificate is configured)."
+  value       = local.site_url
+}
+
+output "alb_dns_name" {
+  description = "DNS name of the load balancer (point the domain's CNAME or alias here)."
+  value       = aws_lb.main.dns_name
+}
+
+output "alb_zone_id" {
+  description = "Hosted zone of the load balancer, for a Route 53 alias record."
+  value       = aws_lb.main.zone_id
+}
+
+output "ecr_repository_urls" {
+  description = "ECR repository URLs by image (backend, frontend)."
+  value       = module.container_registry.repository_urls
+}
+
+output "ecs_cluster_name" {
+  description = "ECS cluster name."
+  value       = aws_ecs_cluster.main.name
+}
+
+output "ecs_service_names" {
+  description = "ECS service names by process (web, websocket, frontend, worker, beat)."
+  value       = { for service, ecs_service in aws_ecs_service.service : service => ecs_service.name }
+}
+
+output "ecs_task_definition_families" {
+  description = "Task definition families by process; CI registers new revisions of these."
+  value       = { for service, definition in aws_ecs_task_definition.service : service => definition.family }
+}
+
+output "migration_task" {
+  description = "How to run migrations: the web task definition with a command override, on these subnets and security group."
+  value = {
+    task_definition_family = aws_ecs_task_definition.service["web"].family
+    container_name         = "web"
+    command                = ["python", "manage.py", "migrate", "--noinput"]
+    subnet_ids             = local.task_subnet_ids
+    security_group_ids     = [aws_security_group.app.id]
+    assign_public_ip       = !var.enable_nat_gateway
+  }
+}
+
+output "media_bucket" {
+  description = "Name of the media bucket."
+  value       = module.media_bucket.bucket
+}
+
+output "log_groups" {
+  description = "CloudWatch log groups by process."
+  value       = { for service, group in aws_cloudwatch_log_group.service : service => group.name }
+}
+
+output "database_endpoint" {
+  description = "Database host name (private)."
+  value       = aws_db_instance.main.address
+}
+
+output "database_secret_arn" {
+  description = "Secrets Manager ARN of the RDS-managed master credentials (JSON with username and password)."
+  value       = aws_db_instance.main.master_user_secret[0].secret_arn
+}
+
+output "django_secret_key_arn" {
+  description = "Secrets Manager ARN of the Django SECRET_KEY."
+  value       = aws_secretsmanager_secret.django_secret_key.arn
+}
+
+output "redis_endpoint" {
+  description = "Redis primary endpoint (TLS, port 6379)."
+  value       = aws_elasticache_replication_group.main.primary_endpoint_address
+}
+
+output "alarm_topic_arn" {
+  description = "SNS topic the alarms publish to."
+  value       = aws_sns_topic.alarms.arn
+}
+
+output "execution_role_arn" {
+  description = "Task execution role (CI passes it when it registers task definitions)."
+  value       = aws_iam_role.execution.arn
+}
+
+output "task_role_arn" {
+  description = "Task role of the app."
+  value       = aws_iam_role.task.arn
+}

@@ -1,0 +1,290 @@
+# --- Project and environment ---------------------------------------------------------------------
+
+variable "aws_region" {
+  description = "AWS region every resource of this stack lives in."
+  type        = string
+}
+
+variable "environment" {
+  description = "Environment this state describes: demo, dev, stg or prod (selects names from infra/names.json)."
+  type        = string
+
+  validation {
+    condition     = contains(["demo", "dev", "stg", "prod"], var.environment)
+    error_message = "environment must be one of demo, dev, stg, prod."
+  }
+}
+
+variable "enable_frontend" {
+  description = "Run the Next.js frontend service (the project was generated with frontend=nextjs)."
+  type        = bool
+}
+
+variable "enable_websocket" {
+  description = "Run the websocket (ASGI) service behind /ws/* (use_websocket=y)."
+  type        = bool
+}
+
+variable "enable_celery" {
+  description = "Run the Celery worker and beat services (use_celery=y)."
+  type        = bool
+}
+
+# --- Domain and TLS ------------------------------------------------------------------------------
+
+variable "domain_name" {
+  description = "Domain the site is served on (DNS points at the ALB); empty to use the ALB's own name."
+  type        = string
+  default     = ""
+}
+
+variable "certificate_arn" {
+  description = "ACM certificate ARN for domain_name. When set: HTTPS listener, HTTP redirects to HTTPS. Empty: plain HTTP."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.certificate_arn == "" || can(regex("^arn:aws[a-z-]*:acm:", var.certificate_arn))
+    error_message = "certificate_arn must be an ACM certificate ARN or empty."
+  }
+}
+
+variable "ssl_policy" {
+  description = "TLS policy of the HTTPS listener."
+  type        = string
+  default     = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+}
+
+# --- Network -------------------------------------------------------------------------------------
+
+variable "vpc_cidr" {
+  description = "CIDR block of the VPC; subnets are /24s carved from it."
+  type        = string
+  default     = "10.20.0.0/16"
+
+  validation {
+    condition     = can(cidrhost(var.vpc_cidr, 0)) && tonumber(split("/", var.vpc_cidr)[1]) <= 20
+    error_message = "vpc_cidr must be a valid CIDR block of /20 or larger."
+  }
+}
+
+variable "enable_nat_gateway" {
+  description = "Run tasks in private subnets behind one NAT gateway (stg/prod). False: tasks run in public subnets with public IPs and no NAT (demo/dev, saves the NAT's hourly charge)."
+  type        = bool
+}
+
+variable "enable_flow_logs" {
+  description = "Send VPC flow logs (rejected traffic) to CloudWatch Logs."
+  type        = bool
+  default     = false
+}
+
+# --- Services ------------------------------------------------------------------------------------
+
+variable "service_sizes" {
+  description = "Fargate CPU units, memory (MiB) and task count per service: web, websocket, frontend, worker, beat. Beat always runs exactly one task."
+  type = map(object({
+    cpu           = number
+    memory        = number
+    desired_count = number
+  }))
+
+  validation {
+    condition     = alltrue([for service in ["web", "websocket", "frontend", "worker", "beat"] : contains(keys(var.service_sizes), service)])
+    error_message = "service_sizes needs an entry for each of web, websocket, frontend, worker, beat."
+  }
+
+  validation {
+    condition = alltrue([
+      for size in values(var.service_sizes) : contains([256, 512, 1024, 2048, 4096], size.cpu)
+      && size.memory >= size.cpu * 2 && size.memory <= size.cpu * 8 && size.memory % 512 == 0
+    ])
+    error_message = "Each cpu must be 256-4096 and memory a multiple of 512 MiB within Fargate's range for that cpu (2x-8x)."
+  }
+
+  validation {
+    condition     = lookup(var.service_sizes, "beat", { cpu = 256, memory = 512, desired_count = 1 }).desired_count == 1
+    error_message = "beat must run exactly one task (two would schedule every periodic task twice)."
+  }
+}
+
+variable "initial_image_tag" {
+  description = "Image tag the first task definitions point at; CI registers new revisions with its own tags afterwards."
+  type        = string
+  default     = "latest"
+}
+
+variable "health_check_grace_period_seconds" {
+  description = "Seconds ECS ignores failing load-balancer health checks after a task starts."
+  type        = number
+  default     = 60
+}
+
+variable "deregistration_delay_seconds" {
+  description = "Seconds the ALB keeps draining a target before it is removed (in-flight requests finish)."
+  type        = number
+  default     = 30
+}
+
+variable "websocket_idle_timeout_seconds" {
+  description = "ALB idle timeout: websocket connections that send nothing for this long are closed."
+  type        = number
+  default     = 300
+}
+
+variable "container_insights" {
+  description = "Turn on ECS Container Insights for the cluster (extra CloudWatch metrics, billed)."
+  type        = bool
+}
+
+variable "autoscaling_enabled" {
+  description = "Scale web, websocket, frontend and worker between their desired_count and autoscaling_max_count."
+  type        = bool
+}
+
+variable "autoscaling_max_count" {
+  description = "Upper bound of tasks per scaled service."
+  type        = number
+  default     = 4
+}
+
+variable "autoscaling_cpu_target" {
+  description = "Average CPU utilisation (percent) target tracking keeps services at."
+  type        = number
+  default     = 60
+}
+
+variable "autoscaling_requests_per_target" {
+  description = "ALB requests per target per minute that web and frontend scale to hold."
+  type        = number
+  default     = 1000
+}
+
+# --- Data ----------------------------------------------------------------------------------------
+
+variable "db_instance_class" {
+  description = "RDS instance class."
+  type        = string
+}
+
+variable "db_allocated_storage_gb" {
+  description = "Initial RDS storage in GiB (gp3)."
+  type        = number
+  default     = 20
+}
+
+variable "db_max_allocated_storage_gb" {
+  description = "Upper bound for RDS storage autoscaling in GiB."
+  type        = number
+  default     = 100
+}
+
+variable "db_backup_retention_days" {
+  description = "Days RDS keeps automated backups (1 demo ... 14+ prod)."
+  type        = number
+
+  validation {
+    condition     = var.db_backup_retention_days >= 1 && var.db_backup_retention_days <= 35
+    error_message = "db_backup_retention_days must be between 1 and 35."
+  }
+}
+
+variable "db_multi_az" {
+  description = "Run a standby RDS instance in a second availability zone (doubles the instance cost)."
+  type        = bool
+  default     = false
+}
+
+variable "db_username" {
+  description = "Master user name of the database; its password is generated and kept by RDS in Secrets Manager."
+  type        = string
+  default     = "app"
+}
+
+variable "db_performance_insights" {
+  description = "Turn on RDS Performance Insights (free 7-day tier; not offered on every instance class)."
+  type        = bool
+  default     = false
+}
+
+variable "cache_node_type" {
+  description = "ElastiCache node type."
+  type        = string
+}
+
+variable "cache_node_count" {
+  description = "Redis nodes in the replication group: 1, or 2+ for a replica with automatic failover."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.cache_node_count >= 1 && var.cache_node_count <= 6
+    error_message = "cache_node_count must be between 1 and 6."
+  }
+}
+
+variable "cache_snapshot_retention_days" {
+  description = "Days ElastiCache keeps daily snapshots (0 turns them off)."
+  type        = number
+  default     = 0
+}
+
+# --- Protection and retention --------------------------------------------------------------------
+
+variable "deletion_protection" {
+  description = "Protect data from terraform destroy: RDS deletion protection and final snapshot, ALB deletion protection, ECR and S3 refuse to delete non-empty stores, secrets get a recovery window."
+  type        = bool
+}
+
+variable "media_versioning" {
+  description = "Keep earlier versions of media objects."
+  type        = bool
+}
+
+variable "log_retention_days" {
+  description = "Days CloudWatch keeps service logs (7 demo, 14 dev, 30 stg, 90 prod)."
+  type        = number
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be a retention CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, ...)."
+  }
+}
+
+variable "ecr_keep_images" {
+  description = "Images each ECR repository keeps for rollbacks."
+  type        = number
+  default     = 20
+}
+
+# --- Alarms --------------------------------------------------------------------------------------
+
+variable "alarm_email" {
+  description = "E-mail address subscribed to the alarm topic (confirm the subscription mail); empty for none."
+  type        = string
+  default     = ""
+}
+
+variable "alarm_cpu_percent" {
+  description = "Service and database CPU utilisation (percent) that raises an alarm."
+  type        = number
+  default     = 85
+}
+
+variable "alarm_memory_percent" {
+  description = "Service memory utilisation (percent) that raises an alarm."
+  type        = number
+  default     = 85
+}
+
+variable "alarm_db_free_storage_gb" {
+  description = "Free RDS storage (GiB) below which an alarm is raised."
+  type        = number
+  default     = 2
+}
+
+variable "alarm_5xx_per_5_minutes" {
+  description = "5xx responses (from the ALB or the targets) in five minutes that raise an alarm."
+  type        = number
+  default     = 10
+}

@@ -1,0 +1,49 @@
+# ECR repositories for the images CI builds (backend, and frontend when there is one).
+
+resource "aws_ecr_repository" "this" {
+  for_each = var.repositories
+
+  name                 = each.value
+  image_tag_mutability = "IMMUTABLE"
+  # The seed could not destroy repositories that still held images; only prod keeps them.
+  force_delete = var.force_delete
+
+  image_scanning_configuration {
+    scan_on_push = true
+  }
+
+  encryption_configuration {
+    encryption_type = "KMS"
+  }
+}
+
+resource "aws_ecr_lifecycle_policy" "this" {
+  for_each = var.repositories
+
+  repository = aws_ecr_repository.this[each.key].name
+  policy = jsonencode({
+    rules = [
+      {
+        rulePriority = 1
+        description  = "Drop untagged layers left by rebuilt tags after a day"
+        selection = {
+          tagStatus   = "untagged"
+          countType   = "sinceImagePushed"
+          countUnit   = "days"
+          countNumber = 1
+        }
+        action = { type = "expire" }
+      },
+      {
+        rulePriority = 2
+        description  = "Keep the last ${var.keep_images} images for rollbacks"
+        selection = {
+          tagStatus   = "any"
+          countType   = "imageCountMoreThan"
+          countNumber = var.keep_images
+        }
+        action = { type = "expire" }
+      },
+    ]
+  })
+}
