@@ -49,17 +49,31 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=_options_help(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    new.add_argument("project_name", nargs="?", metavar="PROJECT_NAME",
-                     help="project name (same as --set project_name=...)")
-    new.add_argument("-o", "--output-dir", type=Path, default=Path("."),
-                     help="directory to create the project in (default: the current directory)")
-    new.add_argument("--no-input", action="store_true",
-                     help="do not ask; use the defaults and the --set values")
-    new.add_argument("--set", dest="assignments", action="append", default=[], metavar="KEY=VALUE",
-                     help="answer one option (repeatable); see the option list below")
-    new.add_argument("--force", action="store_true",
-                     help="write into an existing, non-empty project directory; files the template "
-                     "does not produce are never deleted")
+    new.add_argument(
+        "project_name", nargs="?", metavar="PROJECT_NAME", help="project name (same as --set project_name=...)"
+    )
+    new.add_argument(
+        "-o",
+        "--output-dir",
+        type=Path,
+        default=Path("."),
+        help="directory to create the project in (default: the current directory)",
+    )
+    new.add_argument("--no-input", action="store_true", help="do not ask; use the defaults and the --set values")
+    new.add_argument(
+        "--set",
+        dest="assignments",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="answer one option (repeatable); see the option list below",
+    )
+    new.add_argument(
+        "--force",
+        action="store_true",
+        help="write into an existing, non-empty project directory; files the template "
+        "does not produce are never deleted",
+    )
     return parser
 
 
@@ -119,7 +133,9 @@ def run_new(arguments: argparse.Namespace) -> int:
         sys.stderr.write(f"djaws: error: {error}\n")
         return USAGE_ERROR
     started = time.perf_counter()
-    sys.stderr.write(f"Rendering template for {answers['project_name']!r}...\n")
+    if sys.stderr.isatty():
+        sys.stderr.write(f"Rendering template for {answers['project_name']!r}...\r")
+        sys.stderr.flush()
     try:
         project = generate(answers, arguments.output_dir, force=arguments.force)
     except GenerationError as error:

@@ -92,9 +92,30 @@ RESOURCE_KINDS: tuple[ResourceKind, ...] = (
 _KINDS_BY_KEY = {kind.key: kind for kind in RESOURCE_KINDS}
 
 
+# Latin letters that Unicode decomposition does not reduce to ASCII.
+_TRANSLITERATIONS = str.maketrans(
+    {
+        "ß": "ss",
+        "ẞ": "SS",
+        "æ": "ae",
+        "Æ": "AE",
+        "ø": "o",
+        "Ø": "O",
+        "œ": "oe",
+        "Œ": "OE",
+        "đ": "d",
+        "Đ": "D",
+        "ł": "l",
+        "Ł": "L",
+        "þ": "th",
+        "Þ": "TH",
+    }
+)
+
+
 def _ascii_words(project_name: str) -> list[str]:
     """Transliterate to ASCII (drop accents, drop what has no Latin form) and split into words."""
-    decomposed = unicodedata.normalize("NFKD", project_name)
+    decomposed = unicodedata.normalize("NFKD", project_name.translate(_TRANSLITERATIONS))
     ascii_text = decomposed.encode("ascii", "ignore").decode("ascii")
     # camelCase -> camel Case so "AcmeShop" becomes acme-shop rather than acmeshop.
     ascii_text = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", ascii_text)
@@ -119,12 +140,11 @@ def validate_project_name(project_name: str) -> list[str]:
         )
     if not words[0][0].isalpha():
         raise NamingError(
-            f"project name {project_name!r} must start with a letter "
-            "(AWS database and cache identifiers must)"
+            f"project name {project_name!r} must start with a letter (AWS database and cache identifiers must)"
         )
     prefix = "-".join(words)
     for reserved in RESERVED_BUCKET_PREFIXES:
-        if prefix.startswith(reserved):
+        if f"{prefix}-".startswith(reserved):
             raise NamingError(f"project name must not start with {reserved!r}: S3 reserves it for its own buckets")
     slug = "_".join(words)
     if keyword.iskeyword(slug):

@@ -77,22 +77,41 @@ class Option:
 
 
 OPTIONS: tuple[Option, ...] = (
-    Option("project_name", "Human-readable project name; the directory and AWS names derive from it.",
-           "My Project", check=_check_project_name),
-    Option("description", "One-line description for the README and package metadata.",
-           "A Django and Next.js product on AWS."),
+    Option(
+        "project_name",
+        "Human-readable project name; the directory and AWS names derive from it.",
+        "My Project",
+        check=_check_project_name,
+    ),
+    Option(
+        "description",
+        "One-line description for the README and package metadata.",
+        "A Django and Next.js product on AWS.",
+    ),
     Option("author_name", "Author or company name.", "Your Name"),
     Option("author_email", "Contact e-mail address.", "you@example.com", check=_check_email),
     Option("aws_region", "AWS region to deploy to.", "ap-northeast-2", check=_check_region),
-    Option("aws_deployment", "Deployment target: ECS Fargate behind an ALB, or one EC2 host running docker compose.",
-           "ecs-fargate", choices=("ecs-fargate", "ec2-all-in-one")),
+    Option(
+        "aws_deployment",
+        "Deployment target: ECS Fargate behind an ALB, or one EC2 host running docker compose.",
+        "ecs-fargate",
+        choices=("ecs-fargate", "ec2-all-in-one"),
+    ),
     Option("frontend", "Frontend: a Next.js app, or none (API only).", "nextjs", choices=("nextjs", "none")),
     Option("use_celery", "Celery worker and beat for background and periodic tasks.", "y", choices=("y", "n")),
     Option("use_websocket", "Channels websockets (/ws/notifications/).", "y", choices=("y", "n")),
-    Option("github_owner", "GitHub user or organisation that will host the repository (for OIDC deploys).", ""
-           , check=_check_github_owner),
-    Option("domain_name", "Domain name the site will be served on (optional; the ALB/host name is used otherwise).",
-           "", check=_check_domain),
+    Option(
+        "github_owner",
+        "GitHub user or organisation that will host the repository (for OIDC deploys).",
+        "",
+        check=_check_github_owner,
+    ),
+    Option(
+        "domain_name",
+        "Domain name the site will be served on (optional; the ALB/host name is used otherwise).",
+        "",
+        check=_check_domain,
+    ),
 )
 
 OPTIONS_BY_KEY: dict[str, Option] = {option.key: option for option in OPTIONS}

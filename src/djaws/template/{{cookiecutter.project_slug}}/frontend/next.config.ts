@@ -1,19 +1,31 @@
+import path from "node:path";
+
 import type { NextConfig } from "next";
 
-// Only `next dev` and `next start` use these rewrites: in the cloud the load balancer sends /api/* and
-// /ws/* to the backend before a request reaches this server. They are read when the app is built.
+// Defaults chosen when the project was generated; the environment overrides them at build time.
+const DEFAULT_APP_NAME = {{ cookiecutter.project_name | tojson }};
+const DEFAULT_ENABLE_WEBSOCKET = "{{ 'true' if cookiecutter.use_websocket == 'y' else 'false' }}";
+
+// The rewrites serve local development and any setup without the load balancer in front: in the cloud
+// it sends /api/* and /ws/* to the backend before a request reaches this server. BACKEND_URL is read
+// when `next dev` starts or `next build` runs, not by the built server.
 const backendUrl = (process.env.BACKEND_URL ?? "http://127.0.0.1:8000").replace(/\/+$/, "");
+
+// This directory is the app's root even when a lockfile sits further up (e.g. a monorepo's): otherwise
+// Next.js guesses a parent and nests the standalone server under .next/standalone/frontend/.
+const appRoot = path.resolve(__dirname);
 
 const nextConfig: NextConfig = {
   output: "standalone",
+  outputFileTracingRoot: appRoot,
+  turbopack: { root: appRoot },
   reactStrictMode: true,
   poweredByHeader: false,
   // Django's URLs end with a slash: keep it instead of redirecting /api/x/ to /api/x.
   skipTrailingSlashRedirect: true,
   env: {
-    NEXT_PUBLIC_APP_NAME: process.env.NEXT_PUBLIC_APP_NAME ?? {{ cookiecutter.project_name | tojson }},
-    NEXT_PUBLIC_ENABLE_WEBSOCKET:
-      process.env.NEXT_PUBLIC_ENABLE_WEBSOCKET ?? "{{ 'true' if cookiecutter.use_websocket == 'y' else 'false' }}",
+    NEXT_PUBLIC_APP_NAME: process.env.NEXT_PUBLIC_APP_NAME || DEFAULT_APP_NAME,
+    NEXT_PUBLIC_ENABLE_WEBSOCKET: process.env.NEXT_PUBLIC_ENABLE_WEBSOCKET || DEFAULT_ENABLE_WEBSOCKET,
   },
   async rewrites() {
     return [

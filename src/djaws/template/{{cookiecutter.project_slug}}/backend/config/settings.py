@@ -19,6 +19,7 @@ import dj_database_url
 from config import env
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+env.load_dotenv(Path(env.text("ENV_FILE", str(BASE_DIR.parent / ".env"))))
 PROJECT = tomllib.loads((BASE_DIR / "config" / "project.toml").read_text())
 
 # --- Environment --------------------------------------------------------------------------------
@@ -211,11 +212,16 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # --- Static files: served by WhiteNoise under /api/static/ so the load balancer routes them here --
 STATIC_URL = "/api/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# In local development any server (runserver, uvicorn, gunicorn) serves static files straight from the apps.
+WHITENOISE_USE_FINDERS = IS_LOCAL
+WHITENOISE_AUTOREFRESH = IS_LOCAL
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Without DEBUG, file names carry content hashes (long cache lifetimes); this needs collectstatic,
+    # which the Dockerfile runs at build time.
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        if IS_LOCAL
+        if DEBUG
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs the system programs the tests start for real (Redis) when they are missing. Idempotent.
+set -euo pipefail
+
+missing_packages() {
+  command -v redis-server >/dev/null 2>&1 || echo redis-server
+  command -v make >/dev/null 2>&1 || echo make
+}
+
+main() {
+  local packages
+  packages=$(missing_packages | tr '\n' ' ')
+  if [ -z "${packages// /}" ]; then
+    return 0
+  fi
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "install these packages first (as root): ${packages}" >&2
+    exit 1
+  fi
+  echo "installing: ${packages}"
+  apt-get update -qq
+  # shellcheck disable=SC2086 # word splitting of the package list is intended
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ${packages} >/dev/null
+}
+
+main "$@"

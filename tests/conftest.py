@@ -1,0 +1,43 @@
+"""Fixtures shared by the tool, template and infra tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from support.projects import OPTION_SETS_BY_NAME, generate_option_set, install_backend
+from support.services import Services, running_services
+
+
+@pytest.fixture(scope="session")
+def generated_projects(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Every supported option set, rendered once per session (read-only for tests)."""
+    root = tmp_path_factory.mktemp("projects")
+    return {name: generate_option_set(option_set, root / name) for name, option_set in OPTION_SETS_BY_NAME.items()}
+
+
+class BackendInstaller(dict[str, Path]):
+    """Maps option set name to its backend's python, running ``uv sync --locked`` the first time it is asked."""
+
+    def __init__(self, projects: dict[str, Path]) -> None:
+        super().__init__()
+        self.projects = projects
+
+    def __missing__(self, name: str) -> Path:
+        python = install_backend(self.projects[name])
+        self[name] = python
+        return python
+
+
+@pytest.fixture(scope="session")
+def installed_backends(generated_projects: dict[str, Path]) -> BackendInstaller:
+    """Generated backends, installed on first use."""
+    return BackendInstaller(generated_projects)
+
+
+@pytest.fixture(scope="session")
+def services() -> Iterator[Services]:
+    """PostgreSQL 16 and Redis 7 on loopback for the whole session, stopped at the end."""
+    with running_services() as running:
+        yield running

@@ -1,0 +1,290 @@
+"""moto server in this process, with the AWS behaviour moto 5.2.5 lacks for our Terraform added.
+
+The infra tests apply the generated Terraform for real against moto on a loopback port. moto
+implements most of what the stacks create; where it does not, this module registers the missing
+responses or fixes the behaviour on the pinned version, so the Terraform under test stays exactly
+what users apply to AWS. Each patch names the gap it closes:
+
+- ElastiCache: a replication group's member clusters (``<id>-001`` ...) are never created, so the
+  provider fails reading them after create; deletes leave the group ``deleting`` forever (the
+  provider waits ~40 minutes); ``DeleteCacheSubnetGroup`` is not implemented (HTTP 500). The
+  provider reads encryption at rest and security groups from the first member cluster.
+- ECS: ``CreateService`` drops ``deploymentConfiguration`` (circuit breaker, min/max percent),
+  ``enableExecuteCommand`` and ``healthCheckGracePeriodSeconds``, so services drift on re-plan.
+- ECS: ``availabilityZoneRebalancing`` is dropped the same way.
+- EC2: a security-group rule that references another group loses its description.
+- RDS: parameters set with ``ModifyDBParameterGroup`` come back without ``Source: user``, so the
+  provider drops them from state and plans to set them again on every run.
+- Application Auto Scaling: ``TagResource``/``UntagResource``/``ListTagsForResource`` are missing
+  (HTTP 500); the provider calls them whenever default tags are set.
+
+The module must run in the process that serves the requests, hence ``ThreadedMotoServer``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import moto
+
+PINNED_MOTO_VERSION = "5.2.5"
+ACCESS_KEY = "testing"
+SECRET_KEY = "testing"  # noqa: S105 - moto accepts any credentials
+# moto's fixed account for the default credentials; the provider asks STS and gets this back.
+ACCOUNT_ID = "123456789012"
+
+_patched = False
+
+
+class EmulatorError(RuntimeError):
+    """The emulator cannot be started as the tests need it."""
+
+
+def _require_pinned_moto() -> None:
+    """The patches reach into moto's internals: refuse any other version rather than misbehave."""
+    if moto.__version__ != PINNED_MOTO_VERSION:
+        raise EmulatorError(
+            f"tests/infra/emulator.py patches moto {PINNED_MOTO_VERSION}, found {moto.__version__}; "
+            "re-check every patch against the new version before changing the pin"
+        )
+
+
+def _patch_elasticache() -> None:
+    """Create member clusters with their group, finish deletes at once, add DeleteCacheSubnetGroup."""
+    from moto.core.responses import EmptyResult
+    from moto.elasticache.exceptions import CacheSubnetGroupNotFound
+    from moto.elasticache.models import CacheCluster, ElastiCacheBackend
+    from moto.elasticache.responses import ElastiCacheResponse
+
+    create_replication_group = ElastiCacheBackend.create_replication_group
+
+    def create_replication_group_with_members(self: ElastiCacheBackend, **kwargs: Any) -> Any:
+        group = create_replication_group(self, **kwargs)
+        zones = kwargs.get("preferred_cache_cluster_azs") or []
+        for index, cluster_id in enumerate(group.member_clusters):
+            self.cache_clusters[cluster_id] = CacheCluster(
+                account_id=self.account_id,
+                region_name=self.region_name,
+                cache_cluster_id=cluster_id,
+                cache_node_type=kwargs["cache_node_type"],
+                replication_group_id=group.replication_group_id,
+                az_mode="single-az",
+                preferred_availability_zone=zones[index] if index < len(zones) else f"{self.region_name}a",
+                num_cache_nodes=1,
+                engine=kwargs.get("engine") or "redis",
+                engine_version=kwargs.get("engine_version"),
+                cache_parameter_group_name=kwargs.get("cache_parameter_group_name"),
+                cache_subnet_group_name=kwargs.get("cache_subnet_group_name"),
+                transit_encryption_enabled=kwargs.get("transit_encryption_enabled"),
+                network_type=kwargs.get("network_type"),
+                ip_discovery=kwargs.get("ip_discovery"),
+                snapshot_name=None,
+                preferred_maintenance_window=kwargs.get("preferred_maintenance_window"),
+                port=kwargs.get("port"),
+                notification_topic_arn=kwargs.get("notification_topic_arn"),
+                auto_minor_version_upgrade=kwargs.get("auto_minor_version_upgrade"),
+                snapshot_retention_limit=kwargs.get("snapshot_retention_limit"),
+                snapshot_window=kwargs.get("snapshot_window"),
+                auth_token=kwargs.get("auth_token"),
+                outpost_mode=None,
+                preferred_outpost_arn=None,
+                preferred_availability_zones=zones,
+                cache_security_group_names=kwargs.get("cache_security_group_names"),
+                security_group_ids=kwargs.get("security_group_ids"),
+                tags=[],
+                snapshot_arns=None,
+                preferred_outpost_arns=None,
+                log_delivery_configurations=[],
+                cache_node_ids_to_remove=None,
+                cache_node_ids_to_reboot=None,
+            )
+            # The provider reads these from the first member cluster, not from the group.
+            member = self.cache_clusters[cluster_id]
+            member.at_rest_encryption_enabled = bool(kwargs.get("at_rest_encryption_enabled"))
+            member.security_groups = [
+                {"SecurityGroupId": group_id, "Status": "active"} for group_id in kwargs.get("security_group_ids") or []
+            ]
+        return group
+
+    delete_replication_group = ElastiCacheBackend.delete_replication_group
+
+    def delete_replication_group_at_once(
+        self: ElastiCacheBackend, replication_group_id: str, retain_primary_cluster: bool | None
+    ) -> Any:
+        members = list(self.replication_groups[replication_group_id].member_clusters) if (
+            replication_group_id in self.replication_groups
+        ) else []
+        group = delete_replication_group(self, replication_group_id, retain_primary_cluster)
+        del self.replication_groups[replication_group_id]
+        for cluster_id in members + [f"{replication_group_id}-{index:03d}" for index in range(1, 7)]:
+            self.cache_clusters.pop(cluster_id, None)
+        return group
+
+    def delete_cache_subnet_group(self: ElastiCacheBackend, cache_subnet_group_name: str) -> None:
+        if cache_subnet_group_name not in self.cache_subnet_groups:
+            raise CacheSubnetGroupNotFound(cache_subnet_group_name)
+        del self.cache_subnet_groups[cache_subnet_group_name]
+
+    def delete_cache_subnet_group_response(self: ElastiCacheResponse) -> EmptyResult:
+        self.elasticache_backend.delete_cache_subnet_group(self._get_param("CacheSubnetGroupName"))
+        return EmptyResult()
+
+    ElastiCacheBackend.create_replication_group = create_replication_group_with_members  # type: ignore[method-assign]
+    ElastiCacheBackend.delete_replication_group = delete_replication_group_at_once  # type: ignore[method-assign]
+    ElastiCacheBackend.delete_cache_subnet_group = delete_cache_subnet_group  # type: ignore[attr-defined]
+    ElastiCacheResponse.delete_cache_subnet_group = delete_cache_subnet_group_response  # type: ignore[attr-defined]
+
+
+def _patch_ecs() -> None:
+    """Keep the CreateService fields moto drops, so a re-plan sees what was applied."""
+    from moto.ecs.responses import EC2ContainerServiceResponse
+
+    create_service = EC2ContainerServiceResponse.create_service
+
+    def create_service_keeping_fields(self: EC2ContainerServiceResponse) -> Any:
+        result = create_service(self)
+        service = self.ecs_backend._get_service(self._get_param("cluster", "default"), self._get_param("serviceName"))
+        service.deployment_configuration = self._get_param("deploymentConfiguration") or {
+            "maximumPercent": 200,
+            "minimumHealthyPercent": 100,
+            "deploymentCircuitBreaker": {"enable": False, "rollback": False},
+        }
+        service.enable_execute_command = bool(self._get_param("enableExecuteCommand", False))
+        service.availability_zone_rebalancing = self._get_param("availabilityZoneRebalancing") or "DISABLED"
+        grace_period = self._get_param("healthCheckGracePeriodSeconds")
+        if grace_period is not None:
+            service.health_check_grace_period_seconds = int(grace_period)
+        return result
+
+    EC2ContainerServiceResponse.create_service = create_service_keeping_fields  # type: ignore[method-assign]
+
+
+def _patch_ec2() -> None:
+    """Report the description of rules that reference another security group or a prefix list."""
+    from moto.ec2.models.security_groups import SecurityGroupRule
+
+    def description(self: SecurityGroupRule) -> str | None:
+        return self.ip_range.get("Description") or self.source_group.get("Description")
+
+    SecurityGroupRule.description = property(description)  # type: ignore[method-assign,assignment]
+
+
+def _patch_rds() -> None:
+    """Mark parameters set through ModifyDBParameterGroup as user-set, as RDS does."""
+    from moto.rds.models import DBParameterGroup
+
+    update_parameters = DBParameterGroup.update_parameters
+
+    def update_parameters_from_user(self: DBParameterGroup, new_parameters: Any) -> None:
+        update_parameters(self, [{"Source": "user", **parameter} for parameter in new_parameters])
+
+    DBParameterGroup.update_parameters = update_parameters_from_user  # type: ignore[method-assign]
+
+
+def _patch_application_autoscaling() -> None:
+    """Add the tagging calls the AWS provider makes for scalable targets."""
+    from moto.applicationautoscaling.models import ApplicationAutoscalingBackend
+    from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse
+    from moto.utilities.tagging_service import TaggingService
+
+    def tagging(self: ApplicationAutoscalingBackend) -> TaggingService:
+        if not hasattr(self, "_djaws_tags"):
+            self._djaws_tags = TaggingService()  # type: ignore[attr-defined]
+        return self._djaws_tags  # type: ignore[attr-defined]
+
+    register_scalable_target = ApplicationAutoScalingResponse.register_scalable_target
+
+    def register_scalable_target_with_tags(self: ApplicationAutoScalingResponse) -> str:
+        body = register_scalable_target(self)
+        tags = self._get_param("Tags") or {}
+        if tags:
+            tagging(self.applicationautoscaling_backend).tag_resource(
+                json.loads(body)["ScalableTargetARN"], [{"Key": key, "Value": value} for key, value in tags.items()]
+            )
+        return body
+
+    def tag_resource(self: ApplicationAutoScalingResponse) -> str:
+        tags = self._get_param("Tags") or {}
+        tagging(self.applicationautoscaling_backend).tag_resource(
+            self._get_param("ResourceARN"), [{"Key": key, "Value": value} for key, value in tags.items()]
+        )
+        return "{}"
+
+    def untag_resource(self: ApplicationAutoScalingResponse) -> str:
+        tagging(self.applicationautoscaling_backend).untag_resource_using_names(
+            self._get_param("ResourceARN"), self._get_param("TagKeys") or []
+        )
+        return "{}"
+
+    def list_tags_for_resource(self: ApplicationAutoScalingResponse) -> str:
+        tags = tagging(self.applicationautoscaling_backend).get_tag_dict_for_resource(self._get_param("ResourceARN"))
+        return json.dumps({"Tags": tags})
+
+    ApplicationAutoScalingResponse.register_scalable_target = register_scalable_target_with_tags  # type: ignore[method-assign]
+    ApplicationAutoScalingResponse.tag_resource = tag_resource  # type: ignore[attr-defined]
+    ApplicationAutoScalingResponse.untag_resource = untag_resource  # type: ignore[attr-defined]
+    ApplicationAutoScalingResponse.list_tags_for_resource = list_tags_for_resource  # type: ignore[attr-defined]
+
+
+def patch_moto() -> None:
+    """Apply every patch once per process."""
+    global _patched
+    if _patched:
+        return
+    _require_pinned_moto()
+    _patch_elasticache()
+    _patch_ecs()
+    _patch_ec2()
+    _patch_rds()
+    _patch_application_autoscaling()
+    _patched = True
+
+
+def free_port() -> int:
+    """A free TCP port on the loopback interface."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class Emulator:
+    """A running moto server and how to reach it."""
+
+    endpoint: str
+    region: str
+
+    def client(self, service: str) -> Any:
+        """A boto3 client for this emulator."""
+        import boto3
+
+        return boto3.client(
+            service,
+            endpoint_url=self.endpoint,
+            region_name=self.region,
+            aws_access_key_id=ACCESS_KEY,
+            aws_secret_access_key=SECRET_KEY,
+        )
+
+
+@contextmanager
+def running_emulator(region: str) -> Iterator[Emulator]:
+    """Start moto server on a loopback port for the duration of the block."""
+    from moto.server import ThreadedMotoServer
+
+    # AWS-managed policies (the EC2 host attaches AmazonSSMManagedInstanceCore).
+    os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
+    patch_moto()
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield Emulator(endpoint=f"http://127.0.0.1:{port}", region=region)
+    finally:
+        server.stop()

@@ -1,0 +1,145 @@
+"""Real PostgreSQL 16 and Redis 7 servers on loopback, started and stopped by the tests.
+
+PostgreSQL comes from the ``pgserver`` wheel (PostgreSQL 16 binaries; Debian 12 ships only 15).
+The server refuses to run as root, so as root it runs as the ``postgres`` system user.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+STARTUP_TIMEOUT = 30.0
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for_port(port: int, timeout: float = STARTUP_TIMEOUT) -> None:
+    """Block until something accepts connections on the loopback port."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {timeout} s")
+
+
+def postgres_bin_dir() -> Path:
+    """The PostgreSQL 16 binaries shipped by the pgserver wheel."""
+    try:
+        import pgserver
+    except ImportError as error:
+        raise RuntimeError("pgserver is not installed: pip install -e '.[test]' provides PostgreSQL 16") from error
+    bin_dir = Path(pgserver.__file__).parent / "pginstall" / "bin"
+    if not (bin_dir / "postgres").exists():
+        raise RuntimeError(f"no postgres binary in {bin_dir}")
+    return bin_dir
+
+
+def _ensure_postgres_user() -> None:
+    if subprocess.run(["id", "-u", "postgres"], capture_output=True).returncode != 0:
+        subprocess.run(["useradd", "--system", "--no-create-home", "postgres"], check=True)
+
+
+def _as_postgres_user(command: list[str]) -> list[str]:
+    """PostgreSQL refuses to run as root: as root, run it as the postgres user."""
+    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
+
+
+@dataclass(frozen=True)
+class Services:
+    """Connection URLs of the running servers."""
+
+    database_url: str
+    redis_url: str
+    postgres_version: str
+
+
+@contextmanager
+def postgres_server() -> Iterator[tuple[str, str]]:
+    """A throw-away PostgreSQL 16 cluster; yields (URL of the ``postgres`` database, server version)."""
+    bin_dir = postgres_bin_dir()
+    data_dir = Path(tempfile.mkdtemp(prefix="djaws-pg-"))
+    os.chmod(data_dir, 0o700)
+    if os.geteuid() == 0:
+        _ensure_postgres_user()
+        shutil.chown(data_dir, "postgres")
+    port = free_port()
+    subprocess.run(
+        _as_postgres_user(
+            [str(bin_dir / "initdb"), "-D", str(data_dir), "-U", "postgres", "--auth=trust", "-E", "UTF8"]
+        ),
+        check=True,
+        capture_output=True,
+    )
+    options = f"-c listen_addresses=127.0.0.1 -p {port} -k {data_dir} -c fsync=off -c full_page_writes=off"
+    subprocess.run(
+        _as_postgres_user(
+            [
+                str(bin_dir / "pg_ctl"),
+                "-D",
+                str(data_dir),
+                "-o",
+                options,
+                "-w",
+                "-l",
+                str(data_dir / "server.log"),
+                "start",
+            ]
+        ),
+        check=True,
+        capture_output=True,
+    )
+    try:
+        wait_for_port(port)
+        version = subprocess.run(
+            [str(bin_dir / "postgres"), "--version"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        yield f"postgres://postgres@127.0.0.1:{port}/postgres", version
+    finally:
+        subprocess.run(
+            _as_postgres_user([str(bin_dir / "pg_ctl"), "-D", str(data_dir), "-m", "immediate", "-w", "stop"]),
+            capture_output=True,
+        )
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@contextmanager
+def redis_server() -> Iterator[str]:
+    """A Redis server with persistence off; yields its URL."""
+    executable = shutil.which("redis-server")
+    if executable is None:
+        raise RuntimeError("redis-server is not installed: apt-get install redis-server (.ci/run does)")
+    port = free_port()
+    process = subprocess.Popen(
+        [executable, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_port(port)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@contextmanager
+def running_services() -> Iterator[Services]:
+    """PostgreSQL 16 and Redis together."""
+    with postgres_server() as (database_url, version), redis_server() as redis_url:
+        yield Services(database_url=database_url, redis_url=redis_url, postgres_version=version)

@@ -1,0 +1,165 @@
+"""Rendering every supported option set: the right files, nothing unrendered, linters clean."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+from support.projects import OPTION_SETS, OPTION_SETS_BY_NAME
+
+from djaws.generate import TEMPLATE_DIR
+from djaws.naming import derive_names
+from djaws.options import OPTIONS
+
+OPTION_SET_NAMES = [option_set.name for option_set in OPTION_SETS]
+UNRENDERED = re.compile(r"{{\s*cookiecutter|{%-?\s|cookiecutter\.")
+BIN = Path(sys.executable).parent
+
+ALWAYS = [
+    "README.md",
+    "Makefile",
+    ".env.example",
+    ".gitignore",
+    ".djaws-answers.json",
+    "docker-compose.yml",
+    "infra/names.json",
+    "backend/manage.py",
+    "backend/pyproject.toml",
+    "backend/uv.lock",
+    "backend/Dockerfile",
+    "backend/config/settings.py",
+    "backend/config/project.toml",
+    "backend/apps/files/storage.py",
+    "backend/tests/test_files.py",
+]
+WITH_CELERY = ["backend/config/celery.py", "backend/apps/files/tasks.py", "backend/tests/test_tasks.py"]
+WITH_WEBSOCKET = ["backend/config/routing.py", "backend/apps/notifications", "backend/tests/test_websocket.py"]
+WITH_FRONTEND = ["frontend/package.json"]
+ECS_ONLY = ["infra/terraform/ecs-fargate"]
+EC2_ONLY = ["infra/terraform/ec2-all-in-one", "docker-compose.prod.yml"]
+
+
+def answers_of(name: str) -> dict[str, str]:
+    return OPTION_SETS_BY_NAME[name].full_answers()
+
+
+def test_cookiecutter_json_matches_the_options_module() -> None:
+    context = json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text())
+    for option in OPTIONS:
+        expected = list(option.choices) if option.choices else option.default
+        assert context[option.key] == expected, option.key
+    public = [key for key in context if not key.startswith("_")]
+    assert public == [option.key for option in OPTIONS] + ["project_slug", "resource_prefix"]
+
+
+def test_option_sets_cover_every_value_of_every_option() -> None:
+    for option in OPTIONS:
+        for choice in option.choices:
+            assert any(answers_of(name)[option.key] == choice for name in OPTION_SET_NAMES), (option.key, choice)
+
+
+@pytest.mark.parametrize("name", OPTION_SET_NAMES)
+def test_files_present_or_absent_as_options_say(generated_projects: dict[str, Path], name: str) -> None:
+    project, answers = generated_projects[name], answers_of(name)
+    assert project.name == derive_names(answers["project_name"]).project_slug
+    expected_presence = {path: True for path in ALWAYS}
+    expected_presence |= {path: answers["use_celery"] == "y" for path in WITH_CELERY}
+    expected_presence |= {path: answers["use_websocket"] == "y" for path in WITH_WEBSOCKET}
+    expected_presence |= {path: answers["frontend"] == "nextjs" for path in WITH_FRONTEND}
+    expected_presence |= {path: answers["aws_deployment"] == "ecs-fargate" for path in ECS_ONLY}
+    expected_presence |= {path: answers["aws_deployment"] == "ec2-all-in-one" for path in EC2_ONLY}
+    for path, present in expected_presence.items():
+        assert (project / path).exists() == present, f"{path} should {'' if present else 'not '}exist"
+    assert not (project / "backend" / "locks").exists()
+
+
+@pytest.mark.parametrize("name", OPTION_SET_NAMES)
+def test_nothing_is_left_unrendered(generated_projects: dict[str, Path], name: str) -> None:
+    leftovers = []
+    for path in generated_projects[name].rglob("*"):
+        if path.is_file() and path.name != "uv.lock":
+            text = path.read_text(errors="replace")
+            leftovers += [f"{path}: {match.group(0)}" for match in UNRENDERED.finditer(text)]
+    assert leftovers == []
+
+
+@pytest.mark.parametrize("name", OPTION_SET_NAMES)
+def test_recorded_answers_names_and_project_settings(generated_projects: dict[str, Path], name: str) -> None:
+    project, answers = generated_projects[name], answers_of(name)
+    recorded = json.loads((project / ".djaws-answers.json").read_text())
+    assert {key: recorded[key] for key in answers} == answers
+    assert json.loads((project / "infra" / "names.json").read_text()) == derive_names(answers["project_name"]).as_dict()
+    settings = tomllib.loads((project / "backend" / "config" / "project.toml").read_text())
+    assert settings["features"] == {
+        "celery": answers["use_celery"] == "y",
+        "websocket": answers["use_websocket"] == "y",
+        "frontend": answers["frontend"] == "nextjs",
+    }
+    assert settings["aws"]["region"] == answers["aws_region"]
+
+
+@pytest.mark.parametrize("name", OPTION_SET_NAMES)
+def test_lock_matches_the_chosen_dependencies(generated_projects: dict[str, Path], name: str) -> None:
+    answers = answers_of(name)
+    lock = tomllib.loads((generated_projects[name] / "backend" / "uv.lock").read_text())
+    locked = {package["name"] for package in lock["package"]}
+    assert {"django", "djangorestframework", "psycopg", "boto3", "gunicorn"} <= locked
+    assert ("celery" in locked) == (answers["use_celery"] == "y")
+    assert ("channels" in locked) == (answers["use_websocket"] == "y")
+
+
+@pytest.mark.parametrize("name", OPTION_SET_NAMES)
+def test_python_is_ruff_clean(generated_projects: dict[str, Path], name: str) -> None:
+    backend = generated_projects[name] / "backend"
+    for command in (["check", "--no-cache", "."], ["format", "--check", "--no-cache", "."]):
+        result = subprocess.run([BIN / "ruff", *command], cwd=backend, capture_output=True, text=True)
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("name", OPTION_SET_NAMES)
+def test_compose_files_follow_the_compose_spec(generated_projects: dict[str, Path], name: str) -> None:
+    files = sorted(generated_projects[name].glob("docker-compose*.yml"))
+    assert files
+    result = subprocess.run(
+        [BIN / "check-jsonschema", "--builtin-schema", "vendor.compose-spec", *map(str, files)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("name", OPTION_SET_NAMES)
+def test_dockerfiles_pass_hadolint(generated_projects: dict[str, Path], name: str) -> None:
+    dockerfiles = sorted(generated_projects[name].rglob("Dockerfile"))
+    assert dockerfiles
+    result = subprocess.run(
+        [BIN / "hadolint", "--failure-threshold", "warning", *map(str, dockerfiles)], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_plain_cookiecutter_renders_the_same_files(generated_projects: dict[str, Path], tmp_path: Path) -> None:
+    answers = answers_of("default")
+    arguments = [f"{key}={value}" for key, value in answers.items()]
+    result = subprocess.run(
+        [BIN / "cookiecutter", "--no-input", "-o", str(tmp_path), str(TEMPLATE_DIR), *arguments],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    rendered = tmp_path / "acme_shop"
+    djaws_project = generated_projects["default"]
+
+    def files(root: Path) -> set[str]:
+        return {str(path.relative_to(root)) for path in root.rglob("*") if path.is_file()}
+
+    assert files(rendered) == files(djaws_project)
+    for relative in ("infra/names.json", "backend/config/settings.py", "Makefile"):
+        assert (rendered / relative).read_text() == (djaws_project / relative).read_text()
+    shutil.rmtree(rendered)
