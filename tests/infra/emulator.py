@@ -12,9 +12,13 @@ what users apply to AWS. Each patch names the gap it closes:
 - ECS: ``CreateService`` drops ``deploymentConfiguration`` (circuit breaker, min/max percent),
   ``enableExecuteCommand`` and ``healthCheckGracePeriodSeconds``, so services drift on re-plan.
 - ECS: ``availabilityZoneRebalancing`` is dropped the same way.
-- EC2: a security-group rule that references another group loses its description.
+- EC2: a security-group rule that references another group loses its description; an instance
+  launched with a network-interface spec (needed for a public IP) reports no security groups.
 - RDS: parameters set with ``ModifyDBParameterGroup`` come back without ``Source: user``, so the
   provider drops them from state and plans to set them again on every run.
+- S3: bucket policies ignore their conditions, so the TLS-only statement (deny when
+  ``aws:SecureTransport`` is false) denies every request; conditions on that key are evaluated
+  here as for a TLS request, which is what every request to AWS is.
 - Application Auto Scaling: ``TagResource``/``UntagResource``/``ListTagsForResource`` are missing
   (HTTP 500); the provider calls them whenever default tags are set.
 
@@ -166,8 +170,21 @@ def _patch_ecs() -> None:
 
 
 def _patch_ec2() -> None:
-    """Report the description of rules that reference another security group or a prefix list."""
+    """Describe group-referencing rules with their description; report an instance's ENI groups."""
+    from moto.ec2.models.instances import InstanceBackend
     from moto.ec2.models.security_groups import SecurityGroupRule
+
+    run_instances = InstanceBackend.run_instances
+
+    def run_instances_reporting_groups(self: InstanceBackend, *args: Any, **kwargs: Any) -> Any:
+        reservation = run_instances(self, *args, **kwargs)
+        for instance in reservation.instances:
+            primary = instance.nics.get(0)
+            if not instance.security_groups and primary is not None:
+                instance.security_groups = list(primary._group_set)
+        return reservation
+
+    InstanceBackend.run_instances = run_instances_reporting_groups  # type: ignore[method-assign]
 
     def description(self: SecurityGroupRule) -> str | None:
         return self.ip_range.get("Description") or self.source_group.get("Description")
@@ -185,6 +202,47 @@ def _patch_rds() -> None:
         update_parameters(self, [{"Source": "user", **parameter} for parameter in new_parameters])
 
     DBParameterGroup.update_parameters = update_parameters_from_user  # type: ignore[method-assign]
+
+
+# What every request to the emulator looks like to a bucket policy: it stands in for AWS's TLS
+# endpoints, though it listens on plain HTTP on loopback.
+REQUEST_CONTEXT = {"aws:SecureTransport": "true"}
+_EQUALITY_OPERATORS = {"Bool", "StringEquals", "StringEqualsIgnoreCase"}
+
+
+def _condition_holds(condition: dict[str, dict[str, Any]]) -> bool:
+    """Whether a policy Condition holds for REQUEST_CONTEXT; keys moto cannot know are left to moto."""
+    for operator, entries in condition.items():
+        for key, expected in entries.items():
+            if key not in REQUEST_CONTEXT or operator not in _EQUALITY_OPERATORS | {"StringNotEquals"}:
+                continue
+            values = [str(value).lower() for value in (expected if isinstance(expected, list) else [expected])]
+            matches = REQUEST_CONTEXT[key].lower() in values
+            if matches == (operator == "StringNotEquals"):
+                return False
+    return True
+
+
+def _patch_s3() -> None:
+    """Evaluate bucket-policy conditions on aws:SecureTransport instead of denying unconditionally."""
+    from moto.iam.access_control import IAMPolicy, PermissionResult
+    from moto.s3.models import FakeBucket
+
+    def get_permission(self: FakeBucket, action: str, resource: str) -> Any:
+        if self.policy is None:
+            return PermissionResult.NEUTRAL
+        policy = json.loads(self.policy.decode())
+        statements = policy["Statement"] if isinstance(policy["Statement"], list) else [policy["Statement"]]
+        applicable = [
+            {key: value for key, value in statement.items() if key != "Condition"}
+            for statement in statements
+            if _condition_holds(statement.get("Condition", {}))
+        ]
+        if not applicable:
+            return PermissionResult.NEUTRAL
+        return IAMPolicy(json.dumps({**policy, "Statement": applicable})).is_action_permitted(action, resource)
+
+    FakeBucket.get_permission = get_permission  # type: ignore[method-assign]
 
 
 def _patch_application_autoscaling() -> None:
@@ -242,6 +300,7 @@ def patch_moto() -> None:
     _patch_ecs()
     _patch_ec2()
     _patch_rds()
+    _patch_s3()
     _patch_application_autoscaling()
     _patched = True
 

@@ -30,7 +30,8 @@ def test_generated_suite_passes_on_postgres_and_redis(
             "manage.py",
             "shell",
             "-c",
-            "from django.conf import settings as s; print(s.DATABASES['default']['ENGINE'], s.CACHES['default']['BACKEND'])",
+            "from django.conf import settings as s; "
+            "print(s.DATABASES['default']['ENGINE'], s.CACHES['default']['BACKEND'])",
         ],
         backend,
         env=environment,

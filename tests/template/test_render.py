@@ -163,3 +163,25 @@ def test_plain_cookiecutter_renders_the_same_files(generated_projects: dict[str,
     for relative in ("infra/names.json", "backend/config/settings.py", "Makefile"):
         assert (rendered / relative).read_text() == (djaws_project / relative).read_text()
     shutil.rmtree(rendered)
+
+
+PINNED_ACTION = re.compile(r"uses:\s*[\w.-]+/[\w./-]+@[0-9a-f]{40}\s")
+
+
+@pytest.mark.parametrize("name", OPTION_SET_NAMES)
+def test_workflows_are_valid_pinned_and_pass_zizmor(generated_projects: dict[str, Path], name: str) -> None:
+    workflows = sorted((generated_projects[name] / ".github" / "workflows").glob("*.yml"))
+    assert workflows
+    for workflow in workflows:
+        for line in workflow.read_text().splitlines():
+            if "uses:" in line:
+                assert PINNED_ACTION.search(line + " "), f"{workflow.name}: not pinned to a commit SHA: {line.strip()}"
+    paths = [str(workflow) for workflow in workflows]
+    checks = [
+        [BIN / "check-jsonschema", "--builtin-schema", "vendor.github-workflows", *paths],
+        [BIN / "actionlint", *paths],
+        [BIN / "zizmor", "--offline", "--no-progress", *paths],
+    ]
+    for command in checks:
+        result = subprocess.run(command, capture_output=True, text=True, env={"PATH": f"{BIN}:/usr/bin:/bin"})
+        assert result.returncode == 0, f"{command[0]}: {result.stdout}{result.stderr}"

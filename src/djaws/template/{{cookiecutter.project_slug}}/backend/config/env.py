@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off", ""}
@@ -14,27 +13,6 @@ def stop(message: str) -> None:
     """Stop start-up with one line on stderr: a traceback would bury what is wrong."""
     sys.stderr.write(f"configuration error: {message}\n")
     raise SystemExit(2)
-
-
-def load_dotenv(path: Path) -> None:
-    """Load KEY=VALUE lines from a .env file without overriding variables already set.
-
-    Loading it here, rather than relying on each tool to, means runserver, gunicorn, celery and the
-    tests all see the same configuration (the seed lost hours to an env file nothing read).
-    """
-    if not path.is_file():
-        return
-    for number, line in enumerate(path.read_text().splitlines(), start=1):
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        name, separator, value = line.removeprefix("export ").partition("=")
-        if not separator or not name.strip().isidentifier():
-            stop(f"{path}:{number} is not a KEY=VALUE line")
-        value = value.strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-            value = value[1:-1]
-        os.environ.setdefault(name.strip(), value)
 
 
 def text(name: str, default: str = "") -> str:

@@ -19,7 +19,6 @@ import dj_database_url
 from config import env
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-env.load_dotenv(Path(env.text("ENV_FILE", str(BASE_DIR.parent / ".env"))))
 PROJECT = tomllib.loads((BASE_DIR / "config" / "project.toml").read_text())
 
 # --- Environment --------------------------------------------------------------------------------
@@ -212,16 +211,11 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # --- Static files: served by WhiteNoise under /api/static/ so the load balancer routes them here --
 STATIC_URL = "/api/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-# In local development any server (runserver, uvicorn, gunicorn) serves static files straight from the apps.
-WHITENOISE_USE_FINDERS = IS_LOCAL
-WHITENOISE_AUTOREFRESH = IS_LOCAL
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    # Without DEBUG, file names carry content hashes (long cache lifetimes); this needs collectstatic,
-    # which the Dockerfile runs at build time.
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        if DEBUG
+        if IS_LOCAL
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
@@ -245,7 +239,10 @@ USE_X_FORWARDED_HOST = False
 
 # --- API: DRF, JWT, OpenAPI -----------------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework_simplejwt.authentication.JWTAuthentication"],
+    # The access token's claims identify the user without a database query per request: access tokens
+    # live JWT_ACCESS_MINUTES, and refreshing re-checks that the account is still active. Views that need
+    # the full user row (/api/auth/me/) load it.
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework_simplejwt.authentication.JWTStatelessUserAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
@@ -261,6 +258,7 @@ SIMPLE_JWT = {
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": False,
+    "CHECK_USER_IS_ACTIVE": True,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": f"{PROJECT['project']['name']} API",

@@ -91,3 +91,12 @@ def test_sign_in_is_rate_limited(user: User) -> None:
     ]
     assert statuses[0] == 401
     assert statuses[-1] == 429
+
+
+def test_deactivated_user_cannot_refresh_or_read_profile(user: User) -> None:
+    client = APIClient()
+    tokens = obtain(client)
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    assert client.post("/api/auth/token/refresh/", {"refresh": tokens["refresh"]}).status_code == 401
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
+    assert client.get("/api/auth/me/").status_code == 401

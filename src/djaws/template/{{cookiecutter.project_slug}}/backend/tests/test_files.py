@@ -9,11 +9,13 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from rest_framework import serializers
 from rest_framework.test import APIClient
 
 from apps.accounts.models import User
 from apps.files.models import UploadedFile
 from apps.files.processing import purge_stale_uploads, sniff_content_type
+from apps.files.serializers import UploadedFileSerializer
 from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db
@@ -119,7 +121,7 @@ def test_other_users_files_are_not_found(api: APIClient, other_user: User) -> No
     assert stranger.post(f"{file_url}complete/").status_code == 404
     assert stranger.get(f"{file_url}download/").status_code == 404
     assert stranger.delete(file_url).status_code == 404
-    assert stranger.get("/api/files/").json()["count"] == 0
+    assert stranger.get("/api/files/").json()["results"] == []
 
 
 def test_files_require_authentication() -> None:
@@ -177,3 +179,26 @@ def test_purge_removes_only_stale_pending_uploads(api: APIClient) -> None:
 )
 def test_sniff_content_type(head: bytes, expected: str) -> None:
     assert sniff_content_type(head) == expected
+
+
+def test_fast_representation_matches_field_by_field_rendering(
+    api: APIClient, django_capture_on_commit_callbacks: Any
+) -> None:
+    ticket = start_upload(api)
+    post_form(ticket, CONTENT)
+    with django_capture_on_commit_callbacks(execute=True):
+        api.post(f"/api/files/{ticket['file']['id']}/complete/")
+    for upload in UploadedFile.objects.all():
+        serializer = UploadedFileSerializer(upload)
+        field_by_field = serializers.ModelSerializer.to_representation(serializer, upload)
+        assert serializer.data == field_by_field
+        assert set(serializer.data) == set(UploadedFileSerializer.Meta.fields)
+
+
+def test_list_pages_by_cursor_newest_first(api: APIClient) -> None:
+    ids = [start_upload(api)["file"]["id"] for _ in range(3)]
+    first = api.get("/api/files/?page_size=2").json()
+    assert [item["id"] for item in first["results"]] == ids[::-1][:2]
+    second = api.get(first["next"]).json()
+    assert [item["id"] for item in second["results"]] == ids[:1]
+    assert second["next"] is None

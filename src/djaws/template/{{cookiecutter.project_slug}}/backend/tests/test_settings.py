@@ -80,12 +80,3 @@ def test_database_url_is_built_from_parts_for_ecs_secrets() -> None:
     parts = {"DB_HOST": "db.internal", "DB_USER": "app", "DB_PASSWORD": "p@ss/word", "DB_NAME": "shop"}
     assert setting("DATABASES['default']['PASSWORD']", ENVIRONMENT="stg", **variables, **parts) == "p@ss/word"
     assert setting("DATABASES['default']['HOST']", ENVIRONMENT="stg", **variables, **parts) == "db.internal"
-
-
-def test_env_file_is_loaded_without_overriding_the_environment(tmp_path: Path) -> None:
-    env_file = tmp_path / "app.env"
-    env_file.write_text("# comment\nFILE_UPLOAD_MAX_BYTES=1234\nexport LOG_LEVEL='debug'\nSITE_URL=https://from-file\n")
-    variables = {"ENV_FILE": str(env_file), "SITE_URL": "https://from-environment"}
-    assert setting("FILE_UPLOAD_MAX_BYTES", **variables) == "1234"
-    assert setting("LOG_LEVEL", **variables) == "DEBUG"
-    assert setting("SITE_URL", **variables) == "https://from-environment"

@@ -1,5 +1,6 @@
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -29,13 +30,16 @@ class ThrottledTokenObtainPairView(TokenObtainPairView):
 
 
 class MeView(generics.RetrieveAPIView):
-    """The signed-in user."""
+    """The signed-in user, loaded from the database (so a deactivated account is refused at once)."""
 
     serializer_class = UserSerializer
     permission_classes = [IsAuthenticated]
 
     def get_object(self) -> User:
-        return self.request.user
+        user = User.objects.filter(pk=self.request.user.pk, is_active=True).first()
+        if user is None:
+            raise AuthenticationFailed("the account is disabled or no longer exists")
+        return user
 
 
 class LogoutView(generics.GenericAPIView):

@@ -115,7 +115,12 @@ def _s3_client(region: str, endpoint_url: str | None):
         "s3",
         region_name=region,
         endpoint_url=endpoint_url,
-        config=Config(signature_version="s3v4", s3={"addressing_style": "virtual"}, retries={"mode": "standard"}),
+        config=Config(
+            signature_version="s3v4",
+            # Custom endpoints (MinIO, an emulator) usually lack per-bucket DNS names.
+            s3={"addressing_style": "path" if endpoint_url else "virtual"},
+            retries={"mode": "standard"},
+        ),
     )
 
 

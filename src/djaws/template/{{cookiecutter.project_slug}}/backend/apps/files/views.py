@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.files.models import UploadedFile
+from apps.files.pagination import NewestFirstPagination
 from apps.files.processing import schedule_processing
 from apps.files.serializers import (
     DownloadSerializer,
@@ -27,6 +28,7 @@ class FileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Destr
     """A user's own files. Other users' files do not exist as far as this API is concerned (404)."""
 
     serializer_class = UploadedFileSerializer
+    pagination_class = NewestFirstPagination
     lookup_value_regex = "[0-9a-f-]{36}"
 
     def get_queryset(self) -> QuerySet[UploadedFile]:
@@ -40,7 +42,7 @@ class FileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Destr
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
         upload = UploadedFile.objects.create(
-            owner=request.user,
+            owner_id=request.user.pk,
             key=new_object_key(request.user.pk, data["filename"]),
             filename=data["filename"],
             content_type=data["content_type"],

@@ -25,8 +25,8 @@ export interface TokenPair {
   refresh: string;
 }
 
+/** A cursor page: follow `next` (only its query string matters) until it is null. */
 export interface Page<T> {
-  count: number;
   next: string | null;
   previous: string | null;
   results: T[];

@@ -9,6 +9,7 @@ resource "aws_elasticache_subnet_group" "main" {
 
 resource "aws_elasticache_replication_group" "main" {
   #checkov:skip=CKV_AWS_31:No AUTH token: only the app security group reaches Redis, traffic is TLS, and a token would be one more secret to rotate.
+  #checkov:skip=CKV2_AWS_50:Multi-AZ failover needs a second node; var.cache_node_count > 1 turns it on.
   #checkov:skip=CKV_AWS_191:Encrypted at rest with the AWS-managed key; a customer key adds cost without a consumer for its policy.
   replication_group_id = local.names.elasticache_group
   description          = "Redis for ${local.project.resource_prefix} ${var.environment}"

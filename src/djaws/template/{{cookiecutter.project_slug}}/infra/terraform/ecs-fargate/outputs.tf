@@ -102,3 +102,8 @@ output "task_role_arn" {
   description = "Task role of the app."
   value       = aws_iam_role.task.arn
 }
+
+output "app_settings" {
+  description = "Environment variables (no secrets) the backend tasks get; CI reuses them when it renders task definitions."
+  value       = local.backend_environment
+}

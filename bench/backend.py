@@ -1,0 +1,335 @@
+"""Benchmark a generated project: generation, install, cold start, throughput, memory, dependency size.
+
+Usage: .venv/bin/python bench/backend.py [--duration 15] [--servers wsgi,asgi]
+
+Everything runs on loopback: PostgreSQL 16 and Redis 7 started here, the backend with production
+settings (ENVIRONMENT=prod) and its production server commands, load from wrk in a separate process
+(`wrk -t2 -c32 -d15s --latency`). Prints one table of figures; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+REPOSITORY = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPOSITORY / "tests"))
+
+from support.projects import uv_environment  # noqa: E402
+from support.services import Services, free_port, running_services  # noqa: E402
+
+SERVER_COMMANDS = {
+    # The production command: sync gunicorn workers for HTTP (websockets run in their own process).
+    "wsgi": ["gunicorn", "config.wsgi:application", "-c", "config/gunicorn.py", "--bind", "127.0.0.1:{port}"],
+    # The alternative measured against it: one ASGI server for HTTP and websockets.
+    "asgi": [
+        "uvicorn",
+        "config.asgi:application",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "{port}",
+        "--workers",
+        "{workers}",
+        "--no-access-log",
+        "--lifespan",
+        "off",
+    ],
+}
+HTTPS_HEADER = "X-Forwarded-Proto: https"  # as the load balancer sends it; prod redirects plain HTTP
+
+
+def timed(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> float:
+    """Run a command to completion and return its wall time in seconds."""
+    started = time.perf_counter()
+    subprocess.run(command, cwd=cwd, env=env or uv_environment(), check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+def directory_size(path: Path) -> int:
+    return sum(item.stat().st_size for item in path.rglob("*") if item.is_file() and not item.is_symlink())
+
+
+def memory_of(pid: int) -> tuple[float, float]:
+    """(RSS, PSS) in MiB of a process and all its descendants; PSS splits shared pages fairly."""
+    pids = [pid, *descendants(pid)]
+    rss = pss = 0
+    for one in pids:
+        try:
+            for line in Path(f"/proc/{one}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Rss:"):
+                    rss += int(line.split()[1])
+                elif line.startswith("Pss:"):
+                    pss += int(line.split()[1])
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return rss / 1024, pss / 1024
+
+
+def descendants(pid: int) -> list[int]:
+    children_file = Path(f"/proc/{pid}/task/{pid}/children")
+    if not children_file.exists():
+        return []
+    children = [int(child) for child in children_file.read_text().split()]
+    return children + [grandchild for child in children for grandchild in descendants(child)]
+
+
+def wait_healthy(url: str, timeout: float = 60.0) -> float:
+    """Poll until the URL answers 200; return the seconds it took."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:
+                if response.status == 200:
+                    return time.perf_counter() - started
+        except OSError:
+            pass
+        time.sleep(0.01)
+    raise TimeoutError(f"{url} not healthy after {timeout} s")
+
+
+@contextmanager
+def process(command: list[str], cwd: Path, env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
+    """A background process in its own group, stopped (group-wide) on exit."""
+    child = subprocess.Popen(
+        command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+    try:
+        yield child
+    finally:
+        os.killpg(child.pid, signal.SIGTERM)
+        try:
+            child.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(child.pid, signal.SIGKILL)
+            child.wait()
+
+
+def wrk(url: str, duration: int, headers: list[str]) -> dict[str, float]:
+    """Fixed load from wrk: requests/s and latency percentiles in ms."""
+    header_arguments = [argument for header in headers for argument in ("-H", header)]
+    output = subprocess.run(
+        ["wrk", "-t2", "-c32", f"-d{duration}s", "--latency", *header_arguments, url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    figures = {"requests_per_second": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))}
+    for percentile in ("50", "99"):
+        value, unit = re.search(rf"^\s+{percentile}%\s+([\d.]+)(us|ms|s)\s*$", output, re.MULTILINE).groups()
+        figures[f"p{percentile}_ms"] = float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    figures["non_2xx"] = float(errors.group(1)) if errors else 0.0
+    return figures
+
+
+def production_environment(services: Services, venv: Path, database: str) -> dict[str, str]:
+    return {
+        **uv_environment(),
+        "PATH": f"{venv / 'bin'}:{os.environ['PATH']}",
+        "ENVIRONMENT": "prod",
+        "SECRET_KEY": "bench-" + "k" * 60,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DATABASE_URL": services.database_url.rsplit("/", 1)[0] + f"/{database}",
+        "DB_REQUIRE_SSL": "false",  # the loopback server has no TLS; RDS does
+        "REDIS_URL": services.redis_url,
+        "AWS_STORAGE_BUCKET_NAME": "bench-media",
+        "JWT_ACCESS_MINUTES": "120",
+    }
+
+
+SEED_SCRIPT = """
+from apps.accounts.models import User
+from apps.files.models import UploadedFile
+from rest_framework_simplejwt.tokens import RefreshToken
+user, _ = User.objects.get_or_create(email="bench@example.com")
+UploadedFile.objects.filter(owner=user).delete()
+UploadedFile.objects.bulk_create(
+    UploadedFile(owner=user, key=f"uploads/{user.pk}/{i}/f.txt", filename=f"f{i}.txt", content_type="text/plain",
+                 size=100 + i, status="processed")
+    for i in range(20)
+)
+print(RefreshToken.for_user(user).access_token)
+"""
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=int, default=15, help="seconds of load per endpoint (default 15)")
+    parser.add_argument("--servers", default="wsgi,asgi", help="server modes to measure (wsgi,asgi)")
+    parser.add_argument("--workers", type=int, default=2, help="web worker processes (default 2)")
+    arguments = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed: apt-get install wrk")
+
+    results: list[tuple[str, str]] = []
+    workdir = Path(tempfile.mkdtemp(prefix="djaws-bench-"))
+    djaws = Path(sys.executable).parent / "djaws"
+    started = time.perf_counter()
+    subprocess.run([str(djaws), "new", "Bench Shop", "--no-input", "-o", str(workdir)], check=True, capture_output=True)
+    results.append(("djaws new (wall, incl. interpreter start)", f"{time.perf_counter() - started:.2f} s"))
+    backend = workdir / "bench_shop" / "backend"
+
+    cold_cache = uv_environment() | {"UV_CACHE_DIR": str(workdir / "uv-cache")}
+    production_venv = workdir / "production-venv"
+    install_env = cold_cache | {"UV_PROJECT_ENVIRONMENT": str(production_venv)}
+    results.append(
+        (
+            "backend install, empty uv cache (uv sync --locked --no-dev)",
+            f"{timed(['uv', 'sync', '--locked', '--no-dev', '--quiet'], backend, install_env):.1f} s",
+        )
+    )
+    shutil.rmtree(production_venv)
+    results.append(
+        (
+            "backend install, warm uv cache",
+            f"{timed(['uv', 'sync', '--locked', '--no-dev', '--quiet'], backend, install_env):.1f} s",
+        )
+    )
+    site_packages = next(production_venv.glob("lib/python*/site-packages"))
+    results.append(("production dependencies installed size", f"{directory_size(site_packages) / 1e6:.0f} MB"))
+
+    with running_services() as services:
+        environment = production_environment(services, production_venv, "bench")
+        python = str(production_venv / "bin" / "python")
+        subprocess.run(["createdb"], check=False, capture_output=True)
+        subprocess.run(
+            [
+                python,
+                "-c",
+                "import psycopg,sys; c=psycopg.connect(sys.argv[1], autocommit=True); "
+                "c.execute('CREATE DATABASE bench')",
+                services.database_url,
+            ],
+            check=True,
+        )
+        subprocess.run(
+            [python, "manage.py", "migrate", "--noinput"], cwd=backend, env=environment, check=True, capture_output=True
+        )
+        subprocess.run(
+            [python, "manage.py", "collectstatic", "--noinput"],
+            cwd=backend,
+            env=environment,
+            check=True,
+            capture_output=True,
+        )
+        token = (
+            subprocess.run(
+                [python, "manage.py", "shell", "-c", SEED_SCRIPT],
+                cwd=backend,
+                env=environment,
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            .stdout.strip()
+            .splitlines()[-1]
+        )
+
+        for mode in arguments.servers.split(","):
+            port = free_port()
+            command = [part.format(port=port, workers=arguments.workers) for part in SERVER_COMMANDS[mode]]
+            server_env = environment | {"WEB_CONCURRENCY": str(arguments.workers)}
+            base = f"http://127.0.0.1:{port}"
+            with process(command, backend, server_env) as server:
+                cold_start = wait_healthy(f"{base}/api/health/")
+                results.append((f"[{mode}] cold start to first healthy /api/health/", f"{cold_start:.2f} s"))
+                for label, path, headers in (
+                    ("/api/health/", "/api/health/", [HTTPS_HEADER]),
+                    (
+                        "GET /api/files/ (JWT, PostgreSQL)",
+                        "/api/files/",
+                        [HTTPS_HEADER, f"Authorization: Bearer {token}"],
+                    ),
+                ):
+                    figures = wrk(f"{base}{path}", arguments.duration, headers)
+                    results.append(
+                        (
+                            f"[{mode}] {label}",
+                            f"{figures['requests_per_second']:.0f} req/s, p50 {figures['p50_ms']:.1f} ms, "
+                            f"p99 {figures['p99_ms']:.1f} ms, non-2xx {figures['non_2xx']:.0f}",
+                        )
+                    )
+                rss, pss = memory_of(server.pid)
+                results.append(
+                    (
+                        f"[{mode}] web memory after load ({arguments.workers} workers)",
+                        f"RSS {rss:.0f} MiB, PSS {pss:.0f} MiB",
+                    )
+                )
+
+        celery = production_venv / "bin" / "celery"
+        if celery.exists():
+            worker_command = [
+                str(celery),
+                "-A",
+                "config.celery",
+                "worker",
+                "--pool",
+                "threads",
+                "--concurrency",
+                "4",
+                "--loglevel",
+                "WARNING",
+            ]
+            beat_command = [
+                str(celery),
+                "-A",
+                "config.celery",
+                "beat",
+                "--loglevel",
+                "WARNING",
+                "--schedule",
+                str(workdir / "celerybeat-schedule"),
+            ]
+            with (
+                process(worker_command, backend, environment) as worker,
+                process(beat_command, backend, environment) as beat,
+            ):
+                time.sleep(8)
+                for label, child in (("worker (threads pool, concurrency 4)", worker), ("beat", beat)):
+                    rss, pss = memory_of(child.pid)
+                    results.append((f"celery {label} memory", f"RSS {rss:.0f} MiB, PSS {pss:.0f} MiB"))
+        uvicorn = production_venv / "bin" / "uvicorn"
+        if uvicorn.exists():
+            port = free_port()
+            with process(
+                [
+                    str(uvicorn),
+                    "config.asgi:application",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--no-access-log",
+                    "--lifespan",
+                    "off",
+                ],
+                backend,
+                environment,
+            ) as websocket:
+                wait_healthy(f"http://127.0.0.1:{port}/api/health/")
+                rss, pss = memory_of(websocket.pid)
+                results.append(("websocket process (uvicorn) memory", f"RSS {rss:.0f} MiB, PSS {pss:.0f} MiB"))
+
+    shutil.rmtree(workdir, ignore_errors=True)
+    width = max(len(label) for label, _ in results)
+    print(f"\n{'measurement':<{width}}  figure")
+    for label, figure in results:
+        print(f"{label:<{width}}  {figure}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

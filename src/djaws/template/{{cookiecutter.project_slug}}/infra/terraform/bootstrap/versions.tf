@@ -1,0 +1,29 @@
+# The one-time stack: run it once per AWS account with administrator credentials
+# (make infra-bootstrap). Its own state stays local (terraform.tfstate here): it holds no secrets,
+# and everything it creates can be imported again if the file is lost.
+terraform {
+  required_version = ">= 1.11.0"
+
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = ">= 5.100.0, < 6.0.0"
+    }
+  }
+}
+
+provider "aws" {
+  region = var.aws_region
+
+  default_tags {
+    tags = {
+      Project   = local.project.resource_prefix
+      ManagedBy = "terraform"
+    }
+  }
+}
+
+locals {
+  # Every AWS name comes from infra/names.json, rendered from djaws' naming module.
+  project = jsondecode(file("${path.module}/../../names.json"))
+}

@@ -1,0 +1,67 @@
+# Everything CI and the ops CLI need, so no name or address is hard-coded anywhere else:
+#   terraform output -json
+
+output "environment" {
+  description = "Environment this state describes."
+  value       = var.environment
+}
+
+output "aws_region" {
+  description = "Region of every resource."
+  value       = var.aws_region
+}
+
+output "site_url" {
+  description = "URL the site answers on."
+  value       = local.site_url
+}
+
+output "public_ip" {
+  description = "Elastic IP of the host (point the domain's A record here)."
+  value       = aws_eip.host.public_ip
+}
+
+output "instance_id" {
+  description = "Instance ID (aws ssm start-session --target ..., aws ssm send-command for deploys)."
+  value       = aws_instance.host.id
+}
+
+output "app_dir" {
+  description = "Directory of the project on the host; deploys run app_dir/deploy/ec2/deploy.sh TAG."
+  value       = local.app_dir
+}
+
+output "ecr_repository_urls" {
+  description = "ECR repository URLs by image (backend, frontend)."
+  value       = module.container_registry.repository_urls
+}
+
+output "media_bucket" {
+  description = "Name of the media bucket (nightly database backups go under backups/postgres/)."
+  value       = module.media_bucket.bucket
+}
+
+output "log_groups" {
+  description = "CloudWatch log groups by compose service."
+  value       = { for service, group in aws_cloudwatch_log_group.service : service => group.name }
+}
+
+output "django_secret_key_arn" {
+  description = "Secrets Manager ARN of the Django SECRET_KEY."
+  value       = aws_secretsmanager_secret.django_secret_key.arn
+}
+
+output "database_secret_arn" {
+  description = "Secrets Manager ARN of the database container's password."
+  value       = aws_secretsmanager_secret.db_password.arn
+}
+
+output "alarm_topic_arn" {
+  description = "SNS topic the alarms publish to."
+  value       = aws_sns_topic.alarms.arn
+}
+
+output "instance_role_arn" {
+  description = "Role of the host."
+  value       = aws_iam_role.instance.arn
+}

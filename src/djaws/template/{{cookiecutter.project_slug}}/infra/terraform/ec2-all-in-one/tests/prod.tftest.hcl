@@ -1,0 +1,29 @@
+# terraform test -var-file=envs/prod.tfvars -filter=tests/prod.tftest.hcl  (make infra-test)
+
+mock_provider "aws" {
+  source = "./tests/mocks"
+}
+
+run "prod_host_is_protected" {
+  command = plan
+
+  assert {
+    condition     = aws_instance.host.instance_type == "t3.small" && aws_instance.host.disable_api_termination
+    error_message = "prod runs a t3.small with termination protection."
+  }
+
+  assert {
+    condition     = aws_secretsmanager_secret.django_secret_key.recovery_window_in_days == 30
+    error_message = "prod's secrets can be recovered for 30 days after deletion."
+  }
+
+  assert {
+    condition     = alltrue([for group in aws_cloudwatch_log_group.service : group.retention_in_days == 90])
+    error_message = "prod keeps logs for 90 days."
+  }
+
+  assert {
+    condition     = length(aws_flow_log.vpc) == 1
+    error_message = "prod records rejected VPC traffic."
+  }
+}

@@ -1,0 +1,29 @@
+# terraform test -var-file=envs/dev.tfvars -filter=tests/dev.tftest.hcl  (make infra-test)
+
+mock_provider "aws" {
+  source = "./tests/mocks"
+}
+
+run "dev_is_demo_sized_with_longer_retention" {
+  command = plan
+
+  assert {
+    condition     = aws_db_instance.main.instance_class == "db.t3.micro" && aws_db_instance.main.backup_retention_period == 3
+    error_message = "dev runs db.t3.micro with three days of backups."
+  }
+
+  assert {
+    condition     = length(aws_nat_gateway.main) == 0 && length(aws_appautoscaling_target.service) == 0
+    error_message = "dev has neither a NAT gateway nor autoscaling."
+  }
+
+  assert {
+    condition     = alltrue([for group in aws_cloudwatch_log_group.service : group.retention_in_days == 14])
+    error_message = "dev keeps logs for 14 days."
+  }
+
+  assert {
+    condition     = !aws_db_instance.main.deletion_protection
+    error_message = "dev's database is not deletion-protected."
+  }
+}

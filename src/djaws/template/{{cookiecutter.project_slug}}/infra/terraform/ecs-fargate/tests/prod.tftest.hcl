@@ -1,0 +1,54 @@
+# terraform test -var-file=envs/prod.tfvars -filter=tests/prod.tftest.hcl  (make infra-test)
+
+mock_provider "aws" {
+  source = "./tests/mocks"
+}
+
+run "prod_is_sized_and_protected" {
+  command = plan
+
+  assert {
+    condition     = aws_db_instance.main.instance_class == "db.t3.small" && aws_elasticache_replication_group.main.node_type == "cache.t3.small"
+    error_message = "prod runs db.t3.small and cache.t3.small."
+  }
+
+  assert {
+    condition     = aws_ecs_task_definition.service["web"].cpu == "512" && aws_ecs_task_definition.service["web"].memory == "1024" && aws_ecs_service.service["web"].desired_count == 2
+    error_message = "prod's web service is 0.5 vCPU / 1 GiB x 2."
+  }
+
+  assert {
+    condition     = aws_db_instance.main.deletion_protection && !aws_db_instance.main.skip_final_snapshot && aws_db_instance.main.backup_retention_period >= 14
+    error_message = "prod's database is deletion-protected, keeps a final snapshot and 14+ days of backups."
+  }
+
+  assert {
+    condition     = aws_lb.main.enable_deletion_protection
+    error_message = "prod's load balancer is deletion-protected."
+  }
+
+  assert {
+    condition     = aws_secretsmanager_secret.django_secret_key.recovery_window_in_days == 30
+    error_message = "prod's secret can be recovered for 30 days after deletion."
+  }
+
+  assert {
+    condition     = one([for setting in aws_ecs_cluster.main.setting : setting.value if setting.name == "containerInsights"]) == "enabled"
+    error_message = "prod has Container Insights on."
+  }
+
+  assert {
+    condition     = length(aws_nat_gateway.main) == 1 && length(aws_appautoscaling_policy.requests) >= 1
+    error_message = "prod runs behind NAT and scales on ALB requests."
+  }
+
+  assert {
+    condition     = alltrue([for group in aws_cloudwatch_log_group.service : group.retention_in_days == 90])
+    error_message = "prod keeps logs for 90 days."
+  }
+
+  assert {
+    condition     = aws_ecs_service.service["beat"].desired_count == 1 && aws_ecs_service.service["beat"].deployment_maximum_percent == 100
+    error_message = "beat runs exactly one task, also during deployments."
+  }
+}

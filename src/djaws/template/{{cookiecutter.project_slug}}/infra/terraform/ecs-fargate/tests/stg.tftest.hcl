@@ -1,0 +1,39 @@
+# terraform test -var-file=envs/stg.tfvars -filter=tests/stg.tftest.hcl  (make infra-test)
+
+mock_provider "aws" {
+  source = "./tests/mocks"
+}
+
+run "stg_has_production_shape" {
+  command = plan
+
+  assert {
+    condition     = length(aws_nat_gateway.main) == 1 && length(aws_route.private_internet) == 1
+    error_message = "stg runs tasks behind one NAT gateway."
+  }
+
+  assert {
+    condition     = !aws_ecs_service.service["web"].network_configuration[0].assign_public_ip
+    error_message = "stg tasks get no public IPs."
+  }
+
+  assert {
+    condition     = contains(keys(aws_appautoscaling_target.service), "web") && !contains(keys(aws_appautoscaling_target.service), "beat")
+    error_message = "stg autoscales web but never beat."
+  }
+
+  assert {
+    condition     = aws_db_instance.main.backup_retention_period == 7
+    error_message = "stg keeps a week of backups."
+  }
+
+  assert {
+    condition     = alltrue([for group in aws_cloudwatch_log_group.service : group.retention_in_days == 30])
+    error_message = "stg keeps logs for 30 days."
+  }
+
+  assert {
+    condition     = length(aws_flow_log.vpc) == 1
+    error_message = "stg records rejected VPC traffic."
+  }
+}

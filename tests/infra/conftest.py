@@ -1,0 +1,55 @@
+"""Fixtures for the infra tests: Terraform offline, the emulator, and the two applied stacks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent.futures import Future
+from pathlib import Path
+
+import pytest
+from emulator import Emulator, running_emulator
+from stacks import EC2_PROJECT_NAME, ECS_PROJECT_NAME, StackCycle, new_cycle, start_cycles
+from terraform_runner import require_tools, write_cli_config
+
+REGION = "ap-northeast-2"
+
+
+@pytest.fixture(scope="session")
+def terraform_cli_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A Terraform CLI config using the local provider mirror; fails the session loudly without Terraform."""
+    require_tools()
+    return write_cli_config(tmp_path_factory.mktemp("terraform"))
+
+
+@pytest.fixture(scope="session")
+def emulator() -> Iterator[Emulator]:
+    """moto server on a loopback port, patched where moto lacks what the stacks use."""
+    with running_emulator(REGION) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def stack_cycles(
+    tmp_path_factory: pytest.TempPathFactory, emulator: Emulator, terraform_cli_config: Path
+) -> Iterator[dict[str, Future[StackCycle]]]:
+    """Both targets' demo stacks, bootstrapped and applied in parallel, once per session."""
+    root = tmp_path_factory.mktemp("applied")
+    cycles = {
+        "ecs": new_cycle(ECS_PROJECT_NAME, "ecs-fargate", root, emulator, terraform_cli_config, github_owner="acme-corp"),
+        "ec2": new_cycle(EC2_PROJECT_NAME, "ec2-all-in-one", root, emulator, terraform_cli_config, use_celery="n"),
+    }
+    executor, futures = start_cycles(cycles)
+    yield futures
+    executor.shutdown(wait=True, cancel_futures=True)
+
+
+@pytest.fixture(scope="session")
+def ecs_stack(stack_cycles: dict[str, Future[StackCycle]]) -> StackCycle:
+    """The ECS Fargate demo stack, applied to the emulator."""
+    return stack_cycles["ecs"].result()
+
+
+@pytest.fixture(scope="session")
+def ec2_stack(stack_cycles: dict[str, Future[StackCycle]]) -> StackCycle:
+    """The EC2 all-in-one demo stack, applied to the emulator."""
+    return stack_cycles["ec2"].result()

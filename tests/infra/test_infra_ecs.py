@@ -1,0 +1,296 @@
+"""The ECS Fargate demo stack, applied for real to the emulator, checked with boto3, then destroyed.
+
+Every resource of the demo stack applies on the emulator (with the patches in emulator.py). What
+only stg/prod create (HTTPS listener, autoscaling, NAT gateway, flow logs) is checked at plan level
+here and by the generated project's own ``terraform test`` files.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from aws_checks import (
+    AWS_NAME_LIMITS,
+    bucket_exists,
+    group_id,
+    log_group_retention,
+    role_exists,
+    secret_names,
+    security_group_rules,
+    tagged_project_resources,
+)
+from stacks import ENVIRONMENT, StackCycle
+from terraform_runner import Terraform
+
+# Tests in this module run in file order: the destroy test comes last.
+
+
+def test_state_is_written_to_the_state_bucket(ecs_stack: StackCycle) -> None:
+    """The S3 backend keeps the state in the bootstrap's bucket, under the project/env key."""
+    state = ecs_stack.state_object()
+    assert state["resources"], "the state in the bucket lists no resources"
+    assert state["lineage"]
+    bucket = ecs_stack.names.shared()["state_bucket"]
+    keys = {entry["Key"] for entry in ecs_stack.emulator.client("s3").list_objects_v2(Bucket=bucket)["Contents"]}
+    assert f"{ecs_stack.state_key}.tflock" not in keys, "the lock file outlived the apply"
+
+
+def test_state_bucket_is_versioned_private_and_tls_only(ecs_stack: StackCycle) -> None:
+    """The bootstrap stack's bucket: versioning, encryption, public access block, TLS-only policy."""
+    s3 = ecs_stack.emulator.client("s3")
+    bucket = ecs_stack.names.shared()["state_bucket"]
+    assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
+    assert all(s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"].values())
+    rules = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
+    assert rules[0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
+    policy = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])
+    assert policy["Statement"][0]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def test_deploy_role_trusts_only_this_repository(ecs_stack: StackCycle) -> None:
+    """GitHub OIDC: audience sts.amazonaws.com, subjects of this repository's environments and branches."""
+    role = ecs_stack.emulator.client("iam").get_role(RoleName=ecs_stack.names.shared()["iam_deploy_role"])["Role"]
+    condition = role["AssumeRolePolicyDocument"]["Statement"][0]["Condition"]
+    assert condition["StringEquals"] == {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"}
+    subjects = condition["StringLike"]["token.actions.githubusercontent.com:sub"]
+    repository = f"acme-corp/{ecs_stack.names.project_slug}"
+    assert f"repo:{repository}:environment:prod" in subjects
+    assert all(subject.startswith(f"repo:{repository}:") for subject in subjects)
+
+
+def test_names_are_the_naming_modules_and_fit_aws_limits(ecs_stack: StackCycle) -> None:
+    """What exists in AWS carries exactly the names djaws.naming computes, each within its limit."""
+    names = ecs_stack.environment_names
+    emulator = ecs_stack.emulator
+    for kind, limit in AWS_NAME_LIMITS.items():
+        assert len(names[kind]) <= limit, f"{kind} name {names[kind]!r} exceeds {limit} characters"
+    elbv2 = emulator.client("elbv2")
+    assert elbv2.describe_load_balancers(Names=[names["alb"]])["LoadBalancers"]
+    found_groups = {group["TargetGroupName"] for group in elbv2.describe_target_groups()["TargetGroups"]}
+    assert {names["target_group_backend"], names["target_group_frontend"], names["target_group_websocket"]} <= found_groups
+    ecs = emulator.client("ecs")
+    services = ecs.describe_services(
+        cluster=names["ecs_cluster"],
+        services=[names[f"ecs_service_{service}"] for service in ("web", "websocket", "frontend", "worker", "beat")],
+    )
+    assert not services["failures"] and len(services["services"]) == 5
+    assert emulator.client("rds").describe_db_instances(DBInstanceIdentifier=names["rds_instance"])["DBInstances"]
+    assert emulator.client("elasticache").describe_replication_groups(ReplicationGroupId=names["elasticache_group"])
+    assert bucket_exists(emulator, names["media_bucket"])
+    repositories = {repository["repositoryName"] for repository in emulator.client("ecr").describe_repositories()["repositories"]}
+    assert {names["ecr_backend"], names["ecr_frontend"]} <= repositories
+    assert role_exists(emulator, names["iam_execution_role"]) and role_exists(emulator, names["iam_task_role"])
+    assert names["secret_django_key"] in secret_names(emulator)
+    topics = {topic["TopicArn"].rsplit(":", 1)[1] for topic in emulator.client("sns").list_topics()["Topics"]}
+    assert names["alarm_topic"] in topics
+    for kind in ("security_group_alb", "security_group_app", "security_group_db", "security_group_redis"):
+        assert group_id(emulator, names[kind])
+
+
+def test_listener_rules_route_paths_to_their_target_groups(ecs_stack: StackCycle) -> None:
+    """/api/* to the backend, /ws/* to the websocket process, the rest to the frontend; plain HTTP."""
+    names = ecs_stack.environment_names
+    elbv2 = ecs_stack.emulator.client("elbv2")
+    balancer = elbv2.describe_load_balancers(Names=[names["alb"]])["LoadBalancers"][0]
+    listeners = elbv2.describe_listeners(LoadBalancerArn=balancer["LoadBalancerArn"])["Listeners"]
+    assert [(listener["Port"], listener["Protocol"]) for listener in listeners] == [(80, "HTTP")]
+    group_names = {group["TargetGroupArn"]: group["TargetGroupName"] for group in elbv2.describe_target_groups()["TargetGroups"]}
+    routes: dict[str, str] = {}
+    for rule in elbv2.describe_rules(ListenerArn=listeners[0]["ListenerArn"])["Rules"]:
+        target = group_names[rule["Actions"][0]["TargetGroupArn"]]
+        if rule["IsDefault"]:
+            routes["default"] = target
+        for condition in rule["Conditions"]:
+            for path in condition.get("PathPatternConfig", {}).get("Values", condition.get("Values", [])):
+                routes[path] = target
+    assert routes == {
+        "/api/*": names["target_group_backend"],
+        "/ws/*": names["target_group_websocket"],
+        "default": names["target_group_frontend"],
+    }
+
+
+def test_target_groups_check_health_on_the_app_paths(ecs_stack: StackCycle) -> None:
+    """Backend and websocket on /api/health/, frontend on /, each on its container port."""
+    names = ecs_stack.environment_names
+    elbv2 = ecs_stack.emulator.client("elbv2")
+    expected = {
+        names["target_group_backend"]: ("/api/health/", 8000),
+        names["target_group_websocket"]: ("/api/health/", 8001),
+        names["target_group_frontend"]: ("/", 3000),
+    }
+    for group in elbv2.describe_target_groups(Names=list(expected))["TargetGroups"]:
+        assert (group["HealthCheckPath"], group["Port"]) == expected[group["TargetGroupName"]]
+        assert group["TargetType"] == "ip"
+        attributes = {
+            entry["Key"]: entry["Value"]
+            for entry in elbv2.describe_target_group_attributes(TargetGroupArn=group["TargetGroupArn"])["Attributes"]
+        }
+        assert attributes["deregistration_delay.timeout_seconds"] == "30"
+
+
+def test_services_roll_back_failed_deployments_and_allow_exec(ecs_stack: StackCycle) -> None:
+    """Circuit breaker with rollback and ECS Exec on every service; beat never runs twice."""
+    names = ecs_stack.environment_names
+    services = ecs_stack.emulator.client("ecs").describe_services(
+        cluster=names["ecs_cluster"],
+        services=[names[f"ecs_service_{service}"] for service in ("web", "websocket", "frontend", "worker", "beat")],
+    )["services"]
+    for service in services:
+        configuration = service["deploymentConfiguration"]
+        assert configuration["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}, service["serviceName"]
+        assert service["enableExecuteCommand"], service["serviceName"]
+        assert service["launchType"] == "FARGATE"
+    beat = next(service for service in services if service["serviceName"] == names["ecs_service_beat"])
+    assert beat["desiredCount"] == 1
+    assert beat["deploymentConfiguration"]["maximumPercent"] == 100
+    web = next(service for service in services if service["serviceName"] == names["ecs_service_web"])
+    assert web["healthCheckGracePeriodSeconds"] == 60
+    assert web["networkConfiguration"]["awsvpcConfiguration"]["assignPublicIp"] == "ENABLED"
+
+
+def test_task_definitions_follow_the_backend_contract(ecs_stack: StackCycle) -> None:
+    """Commands, ports, secrets from Secrets Manager and the settings the backend reads."""
+    names = ecs_stack.environment_names
+    ecs = ecs_stack.emulator.client("ecs")
+    web = ecs.describe_task_definition(taskDefinition=names["ecs_service_web"])["taskDefinition"]
+    container = web["containerDefinitions"][0]
+    assert container["command"] == ["gunicorn", "config.wsgi:application", "-c", "config/gunicorn.py"]
+    assert container["portMappings"][0]["containerPort"] == 8000
+    assert container["image"].startswith(ecs_stack.outputs["ecr_repository_urls"]["backend"])
+    secrets = {secret["name"]: secret["valueFrom"] for secret in container["secrets"]}
+    assert set(secrets) == {"SECRET_KEY", "DB_PASSWORD"}
+    assert secrets["DB_PASSWORD"].endswith(":password::")
+    environment = {variable["name"]: variable["value"] for variable in container["environment"]}
+    alb_dns = ecs_stack.outputs["alb_dns_name"]
+    assert environment["ENVIRONMENT"] == ENVIRONMENT
+    assert alb_dns in environment["ALLOWED_HOSTS"].split(",")
+    assert environment["REDIS_URL"].startswith("rediss://") and environment["REDIS_URL"].endswith(":6379/0")
+    assert environment["SERVED_OVER_HTTPS"] == "false"
+    assert environment["AWS_STORAGE_BUCKET_NAME"] == names["media_bucket"]
+    assert environment["DB_NAME"] == ecs_stack.names.database_name
+    assert not any(secret_value in json.dumps(environment) for secret_value in ("password", "SECRET_KEY="))
+    beat = ecs.describe_task_definition(taskDefinition=names["ecs_service_beat"])["taskDefinition"]
+    assert beat["containerDefinitions"][0]["command"][-2:] == ["--schedule", "/tmp/celerybeat-schedule"]
+
+
+def test_media_bucket_is_private_with_cors_and_lifecycle(ecs_stack: StackCycle) -> None:
+    """Public access blocked, KMS encryption, CORS for the site origin, lifecycle for abandoned uploads."""
+    s3 = ecs_stack.emulator.client("s3")
+    bucket = ecs_stack.environment_names["media_bucket"]
+    assert all(s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"].values())
+    cors = s3.get_bucket_cors(Bucket=bucket)["CORSRules"][0]
+    assert cors["AllowedOrigins"] == [f"http://{ecs_stack.outputs['alb_dns_name']}"]
+    assert {"GET", "POST", "PUT"} <= set(cors["AllowedMethods"])
+    rules = {rule["ID"]: rule for rule in s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]}
+    assert rules["abort-incomplete-multipart-uploads"]["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"] == 1
+    assert rules["expire-never-completed-uploads"]["Filter"]["Tag"] == {"Key": "upload-state", "Value": "pending"}
+    assert s3.get_bucket_versioning(Bucket=bucket).get("Status") != "Enabled", "versioning is for prod only"
+
+
+def test_security_groups_admit_only_their_sources(ecs_stack: StackCycle) -> None:
+    """ALB from anywhere on 80/443; app only from the ALB; database and Redis only from the app."""
+    names = ecs_stack.environment_names
+    emulator = ecs_stack.emulator
+    alb_id, app_id = group_id(emulator, names["security_group_alb"]), group_id(emulator, names["security_group_app"])
+
+    def ingress(kind: str) -> set[tuple[int, str]]:
+        rules = [rule for rule in security_group_rules(emulator, names[kind]) if not rule["IsEgress"]]
+        assert all(rule.get("Description") for rule in rules), f"{kind} has a rule without a description"
+        return {
+            (rule["FromPort"], rule.get("CidrIpv4") or rule["ReferencedGroupInfo"]["GroupId"]) for rule in rules
+        }
+
+    assert ingress("security_group_alb") == {(80, "0.0.0.0/0"), (443, "0.0.0.0/0")}
+    assert ingress("security_group_app") == {(8000, alb_id), (8001, alb_id), (3000, alb_id)}
+    assert ingress("security_group_db") == {(5432, app_id)}
+    assert ingress("security_group_redis") == {(6379, app_id)}
+
+
+def test_databases_are_encrypted_with_generated_secrets(ecs_stack: StackCycle) -> None:
+    """RDS: managed master password, encrypted, private, 1-day backups; Redis: TLS; Django key generated."""
+    names = ecs_stack.environment_names
+    emulator = ecs_stack.emulator
+    database = emulator.client("rds").describe_db_instances(DBInstanceIdentifier=names["rds_instance"])["DBInstances"][0]
+    assert database["StorageEncrypted"] and not database["PubliclyAccessible"]
+    assert database["MasterUserSecret"]["SecretArn"]
+    assert database["BackupRetentionPeriod"] == 1 and not database["DeletionProtection"]
+    assert database["Engine"] == "postgres" and database["EngineVersion"].startswith("16")
+    group = emulator.client("elasticache").describe_replication_groups(ReplicationGroupId=names["elasticache_group"])
+    assert group["ReplicationGroups"][0]["TransitEncryptionEnabled"]
+    assert group["ReplicationGroups"][0]["AtRestEncryptionEnabled"]
+    key = emulator.client("secretsmanager").get_secret_value(SecretId=names["secret_django_key"])["SecretString"]
+    assert len(key) == 64
+
+
+def test_log_groups_keep_demo_retention(ecs_stack: StackCycle) -> None:
+    """One log group per service, kept 7 days in demo."""
+    prefix = ecs_stack.environment_names["log_group_prefix"]
+    retention = log_group_retention(ecs_stack.emulator, prefix)
+    assert {f"{prefix}/{service}" for service in ("web", "websocket", "frontend", "worker", "beat")} <= set(retention)
+    assert set(retention.values()) == {7}
+
+
+def test_second_plan_shows_no_changes(ecs_stack: StackCycle) -> None:
+    """Applying again would change nothing: the code is stable on repeated applies."""
+    exit_code, output = ecs_stack.replan_exit_code()
+    assert exit_code == 0, f"the second plan is not empty:\n{output[-8000:]}"
+
+
+def test_a_held_state_lock_blocks_a_second_plan(ecs_stack: StackCycle) -> None:
+    """use_lockfile: while the lock object exists in the bucket, another plan cannot take the state."""
+    s3 = ecs_stack.emulator.client("s3")
+    bucket, lock_key = ecs_stack.names.shared()["state_bucket"], f"{ecs_stack.state_key}.tflock"
+    lock = {"ID": "held-by-test", "Operation": "OperationTypeApply", "Who": "test@djaws", "Version": "1.11.4",
+            "Created": "2026-01-01T00:00:00Z", "Path": f"{bucket}/{ecs_stack.state_key}", "Info": ""}
+    s3.put_object(Bucket=bucket, Key=lock_key, Body=json.dumps(lock).encode())
+    try:
+        exit_code, output = ecs_stack.replan_exit_code("-lock-timeout=0s")
+    finally:
+        s3.delete_object(Bucket=bucket, Key=lock_key)
+    assert exit_code == 1 and "Error acquiring the state lock" in output, output[-3000:]
+
+
+def test_prod_plan_adds_https_autoscaling_and_nat(ecs_stack: StackCycle, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Plan level (these are not applied on the emulator): prod with a certificate, as AWS would get it."""
+    copy = tmp_path_factory.mktemp("prod-plan") / "project"
+    shutil.copytree(ecs_stack.project, copy, ignore=shutil.ignore_patterns(".terraform", "*.tfstate"))
+    stack_dir = copy / "infra" / "terraform" / "ecs-fargate"
+    (stack_dir / "zz_local_backend_override.tf").write_text('terraform {\n  backend "local" {}\n}\n')
+    prod = Terraform(stack_dir, ecs_stack.cli_config)
+    prod.run("init", "-input=false")
+    certificate = "arn:aws:acm:ap-northeast-2:123456789012:certificate/00000000-0000-0000-0000-000000000000"
+    plan = prod.plan_json("-var-file=envs/prod.tfvars", f"-var=certificate_arn={certificate}", "-var=domain_name=shop.example.com")
+    planned = {change["address"]: change["change"]["after"] for change in plan["resource_changes"]}
+    assert planned["aws_lb_listener.https[0]"]["port"] == 443
+    assert planned["aws_lb_listener.https[0]"]["ssl_policy"].startswith("ELBSecurityPolicy-TLS13")
+    assert planned["aws_lb_listener.http"]["default_action"][0]["redirect"][0]["protocol"] == "HTTPS"
+    assert "aws_nat_gateway.main[0]" in planned
+    requests = planned['aws_appautoscaling_policy.requests["web"]']["target_tracking_scaling_policy_configuration"][0]
+    assert requests["predefined_metric_specification"][0]["predefined_metric_type"] == "ALBRequestCountPerTarget"
+    assert planned["aws_db_instance.main"]["deletion_protection"] and not planned["aws_db_instance.main"]["skip_final_snapshot"]
+    assert planned['module.media_bucket.aws_s3_bucket_versioning.this[0]']["versioning_configuration"][0]["status"] == "Enabled"
+
+
+def test_destroy_leaves_nothing(ecs_stack: StackCycle) -> None:
+    """terraform destroy removes every resource of the stack; only the bootstrap's remain."""
+    ecs_stack.destroy()
+    emulator, names = ecs_stack.emulator, ecs_stack.environment_names
+    shared = ecs_stack.names.shared()
+    leftovers = [
+        arn for arn in tagged_project_resources(emulator, ecs_stack.names.resource_prefix)
+        if shared["state_bucket"] not in arn and shared["iam_deploy_role"] not in arn and ":oidc-provider/" not in arn
+    ]
+    assert leftovers == []
+    assert not emulator.client("rds").describe_db_instances()["DBInstances"]
+    assert not emulator.client("elasticache").describe_replication_groups()["ReplicationGroups"]
+    assert not emulator.client("elbv2").describe_load_balancers()["LoadBalancers"]
+    assert not bucket_exists(emulator, names["media_bucket"]) and bucket_exists(emulator, shared["state_bucket"])
+    assert log_group_retention(emulator, names["log_group_prefix"]) == {}
+    assert names["secret_django_key"] not in secret_names(emulator)
+    assert not role_exists(emulator, names["iam_execution_role"])
+    clusters = emulator.client("ecs").describe_clusters(clusters=[names["ecs_cluster"]])["clusters"]
+    assert all(cluster["status"] == "INACTIVE" for cluster in clusters)
+    assert not ecs_stack.state_object()["resources"], "the state in the bucket still lists resources"

@@ -1,0 +1,224 @@
+"""The generated backend's production processes, for real, end to end.
+
+gunicorn (web), uvicorn (websocket), a Celery worker and beat run with ENVIRONMENT=prod against
+PostgreSQL 16 and Redis 7 started by the test setup, and S3 served by moto on loopback. A client
+registers, signs in, uploads through a real presigned POST, completes the upload, and receives the
+worker's ``file.processed`` event on its websocket; then downloads through the presigned GET.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+import boto3
+import pytest
+import requests
+import websockets
+from moto.server import ThreadedMotoServer
+from support.projects import run, uv_environment
+from support.services import Services, free_port, wait_for_port
+
+pytestmark = [pytest.mark.slow, pytest.mark.services]
+
+BUCKET = "e2e-media-bucket"
+CONTENT = b"id,name\n1,Ada\n2,Grace\n"
+
+
+@contextmanager
+def s3_emulator() -> Iterator[str]:
+    """moto's S3 on a loopback port with the media bucket created; yields the endpoint URL."""
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
+    server.start()
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        client = boto3.client(
+            "s3",
+            endpoint_url=endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+        client.create_bucket(Bucket=BUCKET)
+        yield endpoint
+    finally:
+        server.stop()
+
+
+@contextmanager
+def background(command: list[str], cwd: Path, env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """A long-running process in its own group, logging to a file, stopped with SIGTERM at the end."""
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            command, cwd=cwd, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        try:
+            yield process
+        finally:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+def wait_until(condition: object, timeout: float, message: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():  # type: ignore[operator]
+            return
+        time.sleep(0.1)
+    raise AssertionError(message)
+
+
+async def receive_event(url: str, trigger: object) -> dict:
+    """Open the websocket, run the trigger (in a thread), and return the first event received."""
+    async with websockets.connect(url, origin="http://127.0.0.1") as socket:
+        await asyncio.to_thread(trigger)  # type: ignore[arg-type]
+        return json.loads(await asyncio.wait_for(socket.recv(), timeout=30))
+
+
+def test_production_processes_serve_the_whole_file_flow(
+    generated_projects: dict[str, Path], installed_backends: dict[str, Path], services: Services, tmp_path: Path
+) -> None:
+    python = installed_backends["default"]
+    backend = generated_projects["default"] / "backend"
+    binaries = python.parent
+    database = f"e2e_{uuid.uuid4().hex[:8]}"
+    run(
+        [
+            str(python),
+            "-c",
+            f"import psycopg, sys; psycopg.connect(sys.argv[1], autocommit=True).execute('CREATE DATABASE {database}')",
+            services.database_url,
+        ],
+        backend,
+    )
+    web_port, websocket_port = free_port(), free_port()
+
+    with ExitStack() as stack:
+        endpoint = stack.enter_context(s3_emulator())
+        environment = {
+            **uv_environment(),
+            "ENVIRONMENT": "prod",
+            "SECRET_KEY": "e2e-" + uuid.uuid4().hex * 2,
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "SERVED_OVER_HTTPS": "false",
+            "DATABASE_URL": services.database_url.rsplit("/", 1)[0] + f"/{database}",
+            "DB_REQUIRE_SSL": "false",
+            "REDIS_URL": services.redis_url,
+            "AWS_STORAGE_BUCKET_NAME": BUCKET,
+            "AWS_S3_ENDPOINT_URL": endpoint,
+            "AWS_REGION": "us-east-1",
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "GUNICORN_BIND": f"127.0.0.1:{web_port}",
+        }
+        run([str(python), "manage.py", "migrate", "--noinput"], backend, env=environment)
+        run([str(python), "manage.py", "collectstatic", "--noinput"], backend, env=environment)
+        processes = {
+            "web": [str(binaries / "gunicorn"), "config.wsgi:application", "-c", "config/gunicorn.py"],
+            "websocket": [
+                str(binaries / "uvicorn"),
+                "config.asgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(websocket_port),
+                "--no-access-log",
+            ],
+            "worker": [
+                str(binaries / "celery"),
+                "-A",
+                "config.celery",
+                "worker",
+                "--pool",
+                "threads",
+                "--concurrency",
+                "4",
+                "--loglevel",
+                "INFO",
+            ],
+            "beat": [
+                str(binaries / "celery"),
+                "-A",
+                "config.celery",
+                "beat",
+                "--loglevel",
+                "INFO",
+                "--schedule",
+                str(tmp_path / "celerybeat-schedule"),
+            ],
+        }
+        running = {
+            name: stack.enter_context(background(command, backend, environment, tmp_path / f"{name}.log"))
+            for name, command in processes.items()
+        }
+        wait_for_port(web_port)
+        wait_for_port(websocket_port)
+        api = f"http://127.0.0.1:{web_port}/api"
+
+        ready = requests.get(f"{api}/health/ready/", timeout=10)
+        assert ready.status_code == 200, ready.text
+        components = ready.json()["components"]
+        assert components["database"]["detail"] == "postgresql"
+        assert components["cache"]["detail"] == "RedisCache"
+        assert components["storage"]["detail"] == f"s3://{BUCKET}"
+        assert components["broker"]["detail"] == "redis"
+
+        admin_css = requests.get(f"{api}/admin/login/", timeout=10)
+        assert admin_css.status_code == 200
+        stylesheet = next(part.split('"')[0] for part in admin_css.text.split('href="') if ".css" in part.split('"')[0])
+        assert requests.get(f"http://127.0.0.1:{web_port}{stylesheet}", timeout=10).status_code == 200
+
+        credentials = {"email": "e2e@example.com", "password": "correct-horse-battery-staple"}
+        assert requests.post(f"{api}/auth/register/", json=credentials, timeout=10).status_code == 201
+        tokens = requests.post(f"{api}/auth/token/", json=credentials, timeout=10).json()
+        headers = {"Authorization": f"Bearer {tokens['access']}"}
+
+        ticket = requests.post(
+            f"{api}/files/uploads/",
+            headers=headers,
+            timeout=10,
+            json={"filename": "people.csv", "content_type": "text/csv", "size": len(CONTENT)},
+        ).json()
+        form = ticket["upload"]
+        uploaded = requests.post(form["url"], data=form["fields"], files={"file": ("people.csv", CONTENT)}, timeout=10)
+        assert uploaded.status_code in (200, 201, 204), uploaded.text
+        file_id = ticket["file"]["id"]
+
+        def complete() -> None:
+            response = requests.post(f"{api}/files/{file_id}/complete/", headers=headers, timeout=10)
+            assert response.status_code == 200, response.text
+
+        socket_url = f"ws://127.0.0.1:{websocket_port}/ws/notifications/?token={tokens['access']}"
+        event = asyncio.run(receive_event(socket_url, complete))
+        assert event["type"] == "file.processed"
+        assert event["file"]["id"] == file_id
+        assert event["file"]["status"] == "processed"
+        assert event["file"]["checksum_sha256"] == hashlib.sha256(CONTENT).hexdigest()
+
+        download = requests.get(f"{api}/files/{file_id}/download/", headers=headers, timeout=10).json()
+        fetched = requests.get(download["url"], timeout=10)
+        assert fetched.status_code == 200
+        assert fetched.content == CONTENT
+
+        stranger = requests.get(f"{api}/files/{file_id}/download/", timeout=10)
+        assert stranger.status_code == 401
+        for name, process in running.items():
+            assert process.poll() is None, f"{name} exited: {(tmp_path / f'{name}.log').read_text()[-3000:]}"
+        beat_log = (tmp_path / "beat.log").read_text()
+        assert "beat: Starting" in beat_log
+        worker_log = (tmp_path / "worker.log").read_text()
+        assert "process_uploaded_file" in worker_log and "succeeded" in worker_log
