@@ -13,19 +13,17 @@ import argparse
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPOSITORY / "tests"))
 
+from support.processes import background  # noqa: E402
 from support.projects import uv_environment  # noqa: E402
 from support.services import Services, free_port, running_services  # noqa: E402
 
@@ -97,23 +95,6 @@ def wait_healthy(url: str, timeout: float = 60.0) -> float:
             pass
         time.sleep(0.01)
     raise TimeoutError(f"{url} not healthy after {timeout} s")
-
-
-@contextmanager
-def process(command: list[str], cwd: Path, env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
-    """A background process in its own group, stopped (group-wide) on exit."""
-    child = subprocess.Popen(
-        command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
-    )
-    try:
-        yield child
-    finally:
-        os.killpg(child.pid, signal.SIGTERM)
-        try:
-            child.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(child.pid, signal.SIGKILL)
-            child.wait()
 
 
 def wrk(url: str, duration: int, headers: list[str]) -> dict[str, float]:
@@ -242,7 +223,7 @@ def main() -> int:
             command = [part.format(port=port, workers=arguments.workers) for part in SERVER_COMMANDS[mode]]
             server_env = environment | {"WEB_CONCURRENCY": str(arguments.workers)}
             base = f"http://127.0.0.1:{port}"
-            with process(command, backend, server_env) as server:
+            with background(command, backend, server_env) as server:
                 cold_start = wait_healthy(f"{base}/api/health/")
                 results.append((f"[{mode}] cold start to first healthy /api/health/", f"{cold_start:.2f} s"))
                 for label, path, headers in (
@@ -294,8 +275,8 @@ def main() -> int:
                 str(workdir / "celerybeat-schedule"),
             ]
             with (
-                process(worker_command, backend, environment) as worker,
-                process(beat_command, backend, environment) as beat,
+                background(worker_command, backend, environment) as worker,
+                background(beat_command, backend, environment) as beat,
             ):
                 time.sleep(8)
                 for label, child in (("worker (threads pool, concurrency 4)", worker), ("beat", beat)):
@@ -304,7 +285,7 @@ def main() -> int:
         uvicorn = production_venv / "bin" / "uvicorn"
         if uvicorn.exists():
             port = free_port()
-            with process(
+            with background(
                 [
                     str(uvicorn),
                     "config.asgi:application",

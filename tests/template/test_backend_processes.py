@@ -11,10 +11,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import os
-import signal
-import subprocess
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -25,6 +21,7 @@ import pytest
 import requests
 import websockets
 from moto.server import ThreadedMotoServer
+from support.processes import background
 from support.projects import run, uv_environment
 from support.services import Services, free_port, wait_for_port
 
@@ -53,33 +50,6 @@ def s3_emulator() -> Iterator[str]:
         yield endpoint
     finally:
         server.stop()
-
-
-@contextmanager
-def background(command: list[str], cwd: Path, env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """A long-running process in its own group, logging to a file, stopped with SIGTERM at the end."""
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            command, cwd=cwd, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        try:
-            yield process
-        finally:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-
-
-def wait_until(condition: object, timeout: float, message: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():  # type: ignore[operator]
-            return
-        time.sleep(0.1)
-    raise AssertionError(message)
 
 
 async def receive_event(url: str, trigger: object) -> dict:

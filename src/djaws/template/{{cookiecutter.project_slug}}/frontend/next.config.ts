@@ -1,10 +1,14 @@
+import { readFileSync } from "node:fs";
 import path from "node:path";
 
 import type { NextConfig } from "next";
 
-// Defaults chosen when the project was generated; the environment overrides them at build time.
-const DEFAULT_APP_NAME = {{ cookiecutter.project_name | tojson }};
-const DEFAULT_ENABLE_WEBSOCKET = "{{ 'true' if cookiecutter.use_websocket == 'y' else 'false' }}";
+// Defaults chosen when the project was generated (project.config.json); the environment overrides
+// them at build time.
+const project = JSON.parse(readFileSync(path.join(__dirname, "project.config.json"), "utf8")) as {
+  appName: string;
+  enableWebsocket: boolean;
+};
 
 // The rewrites serve local development and any setup without the load balancer in front: in the cloud
 // it sends /api/* and /ws/* to the backend before a request reaches this server. BACKEND_URL is read
@@ -24,8 +28,8 @@ const nextConfig: NextConfig = {
   // Django's URLs end with a slash: keep it instead of redirecting /api/x/ to /api/x.
   skipTrailingSlashRedirect: true,
   env: {
-    NEXT_PUBLIC_APP_NAME: process.env.NEXT_PUBLIC_APP_NAME || DEFAULT_APP_NAME,
-    NEXT_PUBLIC_ENABLE_WEBSOCKET: process.env.NEXT_PUBLIC_ENABLE_WEBSOCKET || DEFAULT_ENABLE_WEBSOCKET,
+    NEXT_PUBLIC_APP_NAME: process.env.NEXT_PUBLIC_APP_NAME || project.appName,
+    NEXT_PUBLIC_ENABLE_WEBSOCKET: process.env.NEXT_PUBLIC_ENABLE_WEBSOCKET || String(project.enableWebsocket),
   },
   async rewrites() {
     return [
