@@ -6,7 +6,7 @@ import os
 import sys
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
-FALSE_WORDS = {"0", "false", "no", "off", ""}
+FALSE_WORDS = {"0", "false", "no", "off"}
 
 
 def stop(message: str) -> None:
@@ -15,28 +15,33 @@ def stop(message: str) -> None:
     raise SystemExit(2)
 
 
+def _value(name: str) -> str | None:
+    """The variable's value, stripped; empty counts as unset, as in a copied .env.example."""
+    value = os.environ.get(name, "").strip()
+    return value or None
+
+
 def text(name: str, default: str = "") -> str:
-    """A string variable, or the default when it is unset."""
-    return os.environ.get(name, default)
+    """A string variable, or the default when it is unset or empty."""
+    return _value(name) or default
 
 
 def required(name: str, environment: str) -> str:
     """A variable that must be set (and non-empty) outside local development."""
-    value = os.environ.get(name, "").strip()
-    if not value:
+    value = _value(name)
+    if value is None:
         stop(f"missing required environment variable {name} (ENVIRONMENT={environment}); see .env.example")
-    return value
+    return value or ""
 
 
 def boolean(name: str, default: bool) -> bool:
     """true/false, yes/no, on/off or 1/0."""
-    raw = os.environ.get(name)
+    raw = _value(name)
     if raw is None:
         return default
-    word = raw.strip().lower()
-    if word in TRUE_WORDS:
+    if raw.lower() in TRUE_WORDS:
         return True
-    if word in FALSE_WORDS:
+    if raw.lower() in FALSE_WORDS:
         return False
     stop(f"{name}={raw!r} is not a boolean (use true or false)")
     return default
@@ -44,8 +49,8 @@ def boolean(name: str, default: bool) -> bool:
 
 def integer(name: str, default: int) -> int:
     """A whole number."""
-    raw = os.environ.get(name)
-    if raw is None or not raw.strip():
+    raw = _value(name)
+    if raw is None:
         return default
     try:
         return int(raw)
@@ -56,7 +61,7 @@ def integer(name: str, default: int) -> int:
 
 def listing(name: str, default: list[str]) -> list[str]:
     """A comma-separated list; blanks are dropped."""
-    raw = os.environ.get(name)
+    raw = _value(name)
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]

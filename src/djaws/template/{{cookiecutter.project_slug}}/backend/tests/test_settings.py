@@ -80,3 +80,10 @@ def test_database_url_is_built_from_parts_for_ecs_secrets() -> None:
     parts = {"DB_HOST": "db.internal", "DB_USER": "app", "DB_PASSWORD": "p@ss/word", "DB_NAME": "shop"}
     assert setting("DATABASES['default']['PASSWORD']", ENVIRONMENT="stg", **variables, **parts) == "p@ss/word"
     assert setting("DATABASES['default']['HOST']", ENVIRONMENT="stg", **variables, **parts) == "db.internal"
+
+
+def test_copied_env_example_behaves_like_no_environment() -> None:
+    example = BACKEND.parent / ".env.example"
+    assert example.is_file()
+    for name in ("DEBUG", "ALLOWED_HOSTS", "MEDIA_ROOT", "LOG_FORMAT", "DATABASES['default']['ENGINE']"):
+        assert setting(name, ENV_FILE=str(example)) == setting(name), name
