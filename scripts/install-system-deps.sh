@@ -5,6 +5,8 @@ set -euo pipefail
 missing_packages() {
   command -v redis-server >/dev/null 2>&1 || echo redis-server
   command -v make >/dev/null 2>&1 || echo make
+  # Browser tests drive Debian's Chromium through Playwright (never `playwright install`).
+  [ -x /usr/bin/chromium ] || echo chromium
 }
 
 main() {

@@ -113,9 +113,22 @@ def _collect_answers(arguments: argparse.Namespace) -> dict[str, str]:
     return validate_answers(answers)
 
 
-def _print_summary(project_path: Path, file_count: int, seconds: float, answers: dict[str, str]) -> None:
+def _top_level_parts(files: tuple[Path, ...]) -> list[str]:
+    """The project's main parts as ``backend/ (41 files)``, for the summary."""
+    counts: dict[str, int] = {}
+    for path in files:
+        part = f"{path.parts[0]}/" if len(path.parts) > 1 else path.parts[0]
+        counts[part] = counts.get(part, 0) + 1
+    return [
+        f"{part} ({count} file{'s' if count > 1 else ''})" if part.endswith("/") else part
+        for part, count in sorted(counts.items())
+    ]
+
+
+def _print_summary(project_path: Path, files: tuple[Path, ...], seconds: float, answers: dict[str, str]) -> None:
     names = derive_names(answers["project_name"])
-    print(f"Created {project_path} ({file_count} files in {seconds:.2f} s)")
+    print(f"Created {project_path} ({len(files)} files in {seconds:.2f} s):")
+    print(f"  {', '.join(_top_level_parts(files))}")
     print(f"  project slug:     {names.project_slug}")
     print(f"  AWS name prefix:  {names.resource_prefix}  (e.g. {names.for_environment('demo')['alb']})")
     print(f"  deployment:       {answers['aws_deployment']} in {answers['aws_region']}")
@@ -141,7 +154,7 @@ def run_new(arguments: argparse.Namespace) -> int:
     except GenerationError as error:
         sys.stderr.write(f"djaws: error: {error}\n")
         return USAGE_ERROR
-    _print_summary(project.path, len(project.files), time.perf_counter() - started, answers)
+    _print_summary(project.path, project.files, time.perf_counter() - started, answers)
     return 0
 
 
@@ -150,6 +163,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     arguments = parser.parse_args(argv)
     if arguments.command == "new":
-        return run_new(arguments)
+        try:
+            return run_new(arguments)
+        except BrokenPipeError:
+            # Output piped into `head` and the like: stop quietly, as other CLIs do.
+            sys.stderr.close()
+            return 0
     parser.print_help()
     return USAGE_ERROR
