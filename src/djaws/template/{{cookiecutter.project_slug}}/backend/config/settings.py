@@ -174,8 +174,13 @@ if USE_CELERY:
 
 if USE_WEBSOCKET:
     if REDIS_URL:
+        # channels-redis waits for messages in 5 s blocking reads; redis-py 8 gives up on a read after 5 s by
+        # default, which crashed every socket idle that long. A longer socket timeout keeps them alive.
         CHANNEL_LAYERS = {
-            "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}
+            "default": {
+                "BACKEND": "channels_redis.core.RedisChannelLayer",
+                "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 10}]},
+            }
         }
     else:
         CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}

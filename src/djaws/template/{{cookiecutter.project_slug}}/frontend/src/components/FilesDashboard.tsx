@@ -100,10 +100,11 @@ export function FilesDashboard() {
     return connectNotifications({ onFile: upsertFile, onConnectionChange: setLive });
   }, [signedIn, upsertFile]);
 
-  // Without a live connection, poll (ever more slowly) while a file waits for processing.
+  // Poll (ever more slowly) while a file waits for processing, live or not: an event sent while the socket
+  // was (re)connecting is never delivered. A connection change starts over at the short first delay.
   const waitingForProcessing = files?.some((file) => file.status === "uploaded") ?? false;
   useEffect(() => {
-    if (!waitingForProcessing || live) return;
+    if (!waitingForProcessing) return;
     let cancelled = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
     let delay = FIRST_POLL_DELAY_MS;

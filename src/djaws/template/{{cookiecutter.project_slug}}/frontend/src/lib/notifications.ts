@@ -6,6 +6,8 @@ import { freshAccessToken } from "./api";
 import type { FileProcessedMessage, FileRecord } from "./types";
 
 const MAX_RECONNECT_DELAY_MS = 30_000;
+// Load balancers close idle connections (the ALB after 60 s by default): a ping keeps the socket busy.
+const KEEPALIVE_INTERVAL_MS = 25_000;
 
 interface NotificationHandlers {
   onFile: (file: FileRecord) => void;
@@ -22,6 +24,7 @@ function isFileProcessedMessage(data: unknown): data is FileProcessedMessage {
 export function connectNotifications({ onFile, onConnectionChange }: NotificationHandlers): () => void {
   let socket: WebSocket | null = null;
   let reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  let keepaliveTimer: ReturnType<typeof setInterval> | undefined;
   let failedAttempts = 0;
   let stopped = false;
 
@@ -41,6 +44,9 @@ export function connectNotifications({ onFile, onConnectionChange }: Notificatio
     socket.addEventListener("open", () => {
       failedAttempts = 0;
       onConnectionChange(true);
+      keepaliveTimer = setInterval(() => {
+        if (socket?.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: "ping" }));
+      }, KEEPALIVE_INTERVAL_MS);
     });
     socket.addEventListener("message", (event: MessageEvent) => {
       try {
@@ -51,6 +57,7 @@ export function connectNotifications({ onFile, onConnectionChange }: Notificatio
       }
     });
     socket.addEventListener("close", () => {
+      clearInterval(keepaliveTimer);
       socket = null;
       onConnectionChange(false);
       scheduleReconnect();
@@ -61,6 +68,7 @@ export function connectNotifications({ onFile, onConnectionChange }: Notificatio
   return () => {
     stopped = true;
     clearTimeout(reconnectTimer);
+    clearInterval(keepaliveTimer);
     socket?.close();
   };
 }
