@@ -39,9 +39,7 @@ def tagged_project_resources(emulator: Emulator, resource_prefix: str) -> list[s
     arns: list[str] = []
     token = ""
     while True:
-        page = client.get_resources(
-            TagFilters=[{"Key": "Project", "Values": [resource_prefix]}], PaginationToken=token
-        )
+        page = client.get_resources(TagFilters=[{"Key": "Project", "Values": [resource_prefix]}], PaginationToken=token)
         arns += [entry["ResourceARN"] for entry in page["ResourceTagMappingList"]]
         token = page.get("PaginationToken", "")
         if not token:
@@ -54,16 +52,14 @@ def security_group_rules(emulator: Emulator, group_name: str) -> list[dict[str, 
     groups = ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": [group_name]}])["SecurityGroups"]
     assert len(groups) == 1, f"expected one security group named {group_name}, found {len(groups)}"
     group_id = groups[0]["GroupId"]
-    return ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [group_id]}])[
-        "SecurityGroupRules"
-    ]
+    return ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [group_id]}])["SecurityGroupRules"]
 
 
 def group_id(emulator: Emulator, group_name: str) -> str:
     """ID of the security group with this name."""
-    groups = emulator.client("ec2").describe_security_groups(
-        Filters=[{"Name": "group-name", "Values": [group_name]}]
-    )["SecurityGroups"]
+    groups = emulator.client("ec2").describe_security_groups(Filters=[{"Name": "group-name", "Values": [group_name]}])[
+        "SecurityGroups"
+    ]
     return str(groups[0]["GroupId"])
 
 

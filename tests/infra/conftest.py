@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from concurrent.futures import Future
 from pathlib import Path
@@ -12,6 +13,13 @@ from stacks import EC2_PROJECT_NAME, ECS_PROJECT_NAME, StackCycle, new_cycle, st
 from terraform_runner import require_tools, write_cli_config
 
 REGION = "ap-northeast-2"
+APPLY_FIXTURES = {"ecs_stack", "ec2_stack"}
+APPLIES_NEEDED = pytest.StashKey[bool]()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Note whether any selected test needs an applied stack."""
+    config.stash[APPLIES_NEEDED] = any(APPLY_FIXTURES & set(getattr(item, "fixturenames", ())) for item in items)
 
 
 @pytest.fixture(scope="session")
@@ -35,7 +43,9 @@ def stack_cycles(
     """Both targets' demo stacks, bootstrapped and applied in parallel, once per session."""
     root = tmp_path_factory.mktemp("applied")
     cycles = {
-        "ecs": new_cycle(ECS_PROJECT_NAME, "ecs-fargate", root, emulator, terraform_cli_config, github_owner="acme-corp"),
+        "ecs": new_cycle(
+            ECS_PROJECT_NAME, "ecs-fargate", root, emulator, terraform_cli_config, github_owner="acme-corp"
+        ),
         "ec2": new_cycle(EC2_PROJECT_NAME, "ec2-all-in-one", root, emulator, terraform_cli_config, use_celery="n"),
     }
     executor, futures = start_cycles(cycles)
@@ -53,3 +63,11 @@ def ecs_stack(stack_cycles: dict[str, Future[StackCycle]]) -> StackCycle:
 def ec2_stack(stack_cycles: dict[str, Future[StackCycle]]) -> StackCycle:
     """The EC2 all-in-one demo stack, applied to the emulator."""
     return stack_cycles["ec2"].result()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def applies_start_early(request: pytest.FixtureRequest) -> None:
+    """Start the applies before the first infra test: they mostly wait, so the static checks run meanwhile."""
+    # Under xdist every worker collects every test; only the one that runs them should apply.
+    if request.config.stash.get(APPLIES_NEEDED, False) and not os.environ.get("PYTEST_XDIST_WORKER"):
+        request.getfixturevalue("stack_cycles")

@@ -5,13 +5,14 @@ implements most of what the stacks create; where it does not, this module regist
 responses or fixes the behaviour on the pinned version, so the Terraform under test stays exactly
 what users apply to AWS. Each patch names the gap it closes:
 
-- ElastiCache: a replication group's member clusters (``<id>-001`` ...) are never created, so the
-  provider fails reading them after create; deletes leave the group ``deleting`` forever (the
-  provider waits ~40 minutes); ``DeleteCacheSubnetGroup`` is not implemented (HTTP 500). The
-  provider reads encryption at rest and security groups from the first member cluster.
+- ElastiCache: a replication group's member clusters (``<id>-001`` ...) are never created, and
+  moto names one member whatever ``NumCacheClusters`` says, so the provider fails reading them
+  after create (it also reads encryption at rest and security groups from the first member);
+  deletes leave the group ``deleting`` forever (the provider waits ~40 minutes);
+  ``DeleteCacheSubnetGroup`` is not implemented (HTTP 500).
 - ECS: ``CreateService`` drops ``deploymentConfiguration`` (circuit breaker, min/max percent),
-  ``enableExecuteCommand`` and ``healthCheckGracePeriodSeconds``, so services drift on re-plan.
-- ECS: ``availabilityZoneRebalancing`` is dropped the same way.
+  ``enableExecuteCommand``, ``healthCheckGracePeriodSeconds`` and ``availabilityZoneRebalancing``,
+  so services drift on re-plan.
 - EC2: a security-group rule that references another group loses its description; an instance
   launched with a network-interface spec (needed for a public IP) reports no security groups.
 - RDS: parameters set with ``ModifyDBParameterGroup`` come back without ``Source: user``, so the
@@ -28,6 +29,7 @@ The module must run in the process that serves the requests, hence ``ThreadedMot
 from __future__ import annotations
 
 import json
+import logging
 import os
 import socket
 from collections.abc import Iterator
@@ -39,7 +41,7 @@ import moto
 
 PINNED_MOTO_VERSION = "5.2.5"
 ACCESS_KEY = "testing"
-SECRET_KEY = "testing"  # noqa: S105 - moto accepts any credentials
+SECRET_KEY = "testing"
 # moto's fixed account for the default credentials; the provider asks STS and gets this back.
 ACCOUNT_ID = "123456789012"
 
@@ -70,6 +72,9 @@ def _patch_elasticache() -> None:
 
     def create_replication_group_with_members(self: ElastiCacheBackend, **kwargs: Any) -> Any:
         group = create_replication_group(self, **kwargs)
+        # moto makes one member whatever NumCacheClusters says; the provider counts members.
+        for number in range(len(group.member_clusters) + 1, (kwargs.get("num_cache_clusters") or 1) + 1):
+            group.member_clusters.append(f"{group.replication_group_id}-{number:03d}")
         zones = kwargs.get("preferred_cache_cluster_azs") or []
         for index, cluster_id in enumerate(group.member_clusters):
             self.cache_clusters[cluster_id] = CacheCluster(
@@ -121,9 +126,11 @@ def _patch_elasticache() -> None:
     def delete_replication_group_at_once(
         self: ElastiCacheBackend, replication_group_id: str, retain_primary_cluster: bool | None
     ) -> Any:
-        members = list(self.replication_groups[replication_group_id].member_clusters) if (
-            replication_group_id in self.replication_groups
-        ) else []
+        members = (
+            list(self.replication_groups[replication_group_id].member_clusters)
+            if (replication_group_id in self.replication_groups)
+            else []
+        )
         group = delete_replication_group(self, replication_group_id, retain_primary_cluster)
         del self.replication_groups[replication_group_id]
         for cluster_id in members + [f"{replication_group_id}-{index:03d}" for index in range(1, 7)]:
@@ -340,6 +347,8 @@ def running_emulator(region: str) -> Iterator[Emulator]:
     # AWS-managed policies (the EC2 host attaches AmazonSSMManagedInstanceCore).
     os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
     patch_moto()
+    # One log line per request drowns the test output.
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()

@@ -89,7 +89,8 @@ class StackCycle:
         stack.run("plan", "-input=false", f"-var-file=envs/{ENVIRONMENT}.tfvars", "-out=cycle.tfplan", label="plan")
         stack.run("apply", "-input=false", "cycle.tfplan", label="apply")
         (stack.directory / "cycle.tfplan").unlink(missing_ok=True)
-        self.resource_count = len(stack.run("state", "list").stdout.split())
+        addresses = stack.run("state", "list").stdout.split()
+        self.resource_count = sum(1 for address in addresses if not f".{address}".count(".data."))
         self.outputs = stack.output()
 
     def replan_exit_code(self, *extra: str) -> tuple[int, str]:
@@ -101,7 +102,9 @@ class StackCycle:
 
     def destroy(self) -> None:
         """Destroy the environment."""
-        self.stack.run("destroy", "-input=false", "-auto-approve", f"-var-file=envs/{ENVIRONMENT}.tfvars", label="destroy")
+        self.stack.run(
+            "destroy", "-input=false", "-auto-approve", f"-var-file=envs/{ENVIRONMENT}.tfvars", label="destroy"
+        )
 
     def run_to_applied(self) -> StackCycle:
         """Bootstrap, init and apply; returns itself for Future.result()."""
@@ -121,7 +124,9 @@ def generate_project(project_name: str, target: str, output_dir: Path, **answers
     return generate({**defaults(), "project_name": project_name, "aws_deployment": target, **answers}, output_dir).path
 
 
-def new_cycle(project_name: str, target: str, root: Path, emulator: Emulator, cli_config: Path, **answers: str) -> StackCycle:
+def new_cycle(
+    project_name: str, target: str, root: Path, emulator: Emulator, cli_config: Path, **answers: str
+) -> StackCycle:
     """A cycle for a freshly generated project."""
     project = generate_project(project_name, target, root / target, **answers)
     return StackCycle(project, target, emulator, cli_config, derive_names(project_name))

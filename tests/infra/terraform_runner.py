@@ -106,9 +106,7 @@ class Terraform:
 
     def environment(self) -> dict[str, str]:
         """Process environment: offline providers, no prompts, dummy credentials."""
-        environment = {
-            key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "TF_"))
-        }
+        environment = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "TF_"))}
         environment.update(
             TF_CLI_CONFIG_FILE=str(self.cli_config),
             TF_IN_AUTOMATION="1",
@@ -120,7 +118,9 @@ class Terraform:
         )
         return environment
 
-    def run(self, *args: str, check: bool = True, timeout: float = 1200, label: str | None = None) -> subprocess.CompletedProcess[str]:
+    def run(
+        self, *args: str, check: bool = True, timeout: float = 1200, label: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
         """Run one terraform command; raise TerraformError with its output when it fails and check is set."""
         started = time.monotonic()
         result = subprocess.run(

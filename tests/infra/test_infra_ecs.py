@@ -24,7 +24,9 @@ from aws_checks import (
 from stacks import ENVIRONMENT, StackCycle
 from terraform_runner import Terraform
 
-# Tests in this module run in file order: the destroy test comes last.
+# Tests in this module run in file order: the destroy test comes last. Under xdist, every test of
+# both applied stacks runs on one worker, which applies the two stacks once, in parallel.
+pytestmark = pytest.mark.xdist_group("infra-apply")
 
 
 def test_state_is_written_to_the_state_bucket(ecs_stack: StackCycle) -> None:
@@ -69,7 +71,11 @@ def test_names_are_the_naming_modules_and_fit_aws_limits(ecs_stack: StackCycle) 
     elbv2 = emulator.client("elbv2")
     assert elbv2.describe_load_balancers(Names=[names["alb"]])["LoadBalancers"]
     found_groups = {group["TargetGroupName"] for group in elbv2.describe_target_groups()["TargetGroups"]}
-    assert {names["target_group_backend"], names["target_group_frontend"], names["target_group_websocket"]} <= found_groups
+    assert {
+        names["target_group_backend"],
+        names["target_group_frontend"],
+        names["target_group_websocket"],
+    } <= found_groups
     ecs = emulator.client("ecs")
     services = ecs.describe_services(
         cluster=names["ecs_cluster"],
@@ -79,7 +85,9 @@ def test_names_are_the_naming_modules_and_fit_aws_limits(ecs_stack: StackCycle) 
     assert emulator.client("rds").describe_db_instances(DBInstanceIdentifier=names["rds_instance"])["DBInstances"]
     assert emulator.client("elasticache").describe_replication_groups(ReplicationGroupId=names["elasticache_group"])
     assert bucket_exists(emulator, names["media_bucket"])
-    repositories = {repository["repositoryName"] for repository in emulator.client("ecr").describe_repositories()["repositories"]}
+    repositories = {
+        repository["repositoryName"] for repository in emulator.client("ecr").describe_repositories()["repositories"]
+    }
     assert {names["ecr_backend"], names["ecr_frontend"]} <= repositories
     assert role_exists(emulator, names["iam_execution_role"]) and role_exists(emulator, names["iam_task_role"])
     assert names["secret_django_key"] in secret_names(emulator)
@@ -96,7 +104,9 @@ def test_listener_rules_route_paths_to_their_target_groups(ecs_stack: StackCycle
     balancer = elbv2.describe_load_balancers(Names=[names["alb"]])["LoadBalancers"][0]
     listeners = elbv2.describe_listeners(LoadBalancerArn=balancer["LoadBalancerArn"])["Listeners"]
     assert [(listener["Port"], listener["Protocol"]) for listener in listeners] == [(80, "HTTP")]
-    group_names = {group["TargetGroupArn"]: group["TargetGroupName"] for group in elbv2.describe_target_groups()["TargetGroups"]}
+    group_names = {
+        group["TargetGroupArn"]: group["TargetGroupName"] for group in elbv2.describe_target_groups()["TargetGroups"]
+    }
     routes: dict[str, str] = {}
     for rule in elbv2.describe_rules(ListenerArn=listeners[0]["ListenerArn"])["Rules"]:
         target = group_names[rule["Actions"][0]["TargetGroupArn"]]
@@ -199,9 +209,7 @@ def test_security_groups_admit_only_their_sources(ecs_stack: StackCycle) -> None
     def ingress(kind: str) -> set[tuple[int, str]]:
         rules = [rule for rule in security_group_rules(emulator, names[kind]) if not rule["IsEgress"]]
         assert all(rule.get("Description") for rule in rules), f"{kind} has a rule without a description"
-        return {
-            (rule["FromPort"], rule.get("CidrIpv4") or rule["ReferencedGroupInfo"]["GroupId"]) for rule in rules
-        }
+        return {(rule["FromPort"], rule.get("CidrIpv4") or rule["ReferencedGroupInfo"]["GroupId"]) for rule in rules}
 
     assert ingress("security_group_alb") == {(80, "0.0.0.0/0"), (443, "0.0.0.0/0")}
     assert ingress("security_group_app") == {(8000, alb_id), (8001, alb_id), (3000, alb_id)}
@@ -213,7 +221,9 @@ def test_databases_are_encrypted_with_generated_secrets(ecs_stack: StackCycle) -
     """RDS: managed master password, encrypted, private, 1-day backups; Redis: TLS; Django key generated."""
     names = ecs_stack.environment_names
     emulator = ecs_stack.emulator
-    database = emulator.client("rds").describe_db_instances(DBInstanceIdentifier=names["rds_instance"])["DBInstances"][0]
+    database = emulator.client("rds").describe_db_instances(DBInstanceIdentifier=names["rds_instance"])["DBInstances"][
+        0
+    ]
     assert database["StorageEncrypted"] and not database["PubliclyAccessible"]
     assert database["MasterUserSecret"]["SecretArn"]
     assert database["BackupRetentionPeriod"] == 1 and not database["DeletionProtection"]
@@ -243,8 +253,15 @@ def test_a_held_state_lock_blocks_a_second_plan(ecs_stack: StackCycle) -> None:
     """use_lockfile: while the lock object exists in the bucket, another plan cannot take the state."""
     s3 = ecs_stack.emulator.client("s3")
     bucket, lock_key = ecs_stack.names.shared()["state_bucket"], f"{ecs_stack.state_key}.tflock"
-    lock = {"ID": "held-by-test", "Operation": "OperationTypeApply", "Who": "test@djaws", "Version": "1.11.4",
-            "Created": "2026-01-01T00:00:00Z", "Path": f"{bucket}/{ecs_stack.state_key}", "Info": ""}
+    lock = {
+        "ID": "held-by-test",
+        "Operation": "OperationTypeApply",
+        "Who": "test@djaws",
+        "Version": "1.11.4",
+        "Created": "2026-01-01T00:00:00Z",
+        "Path": f"{bucket}/{ecs_stack.state_key}",
+        "Info": "",
+    }
     s3.put_object(Bucket=bucket, Key=lock_key, Body=json.dumps(lock).encode())
     try:
         exit_code, output = ecs_stack.replan_exit_code("-lock-timeout=0s")
@@ -253,7 +270,9 @@ def test_a_held_state_lock_blocks_a_second_plan(ecs_stack: StackCycle) -> None:
     assert exit_code == 1 and "Error acquiring the state lock" in output, output[-3000:]
 
 
-def test_prod_plan_adds_https_autoscaling_and_nat(ecs_stack: StackCycle, tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_prod_plan_adds_https_autoscaling_and_nat(
+    ecs_stack: StackCycle, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     """Plan level (these are not applied on the emulator): prod with a certificate, as AWS would get it."""
     copy = tmp_path_factory.mktemp("prod-plan") / "project"
     shutil.copytree(ecs_stack.project, copy, ignore=shutil.ignore_patterns(".terraform", "*.tfstate"))
@@ -262,7 +281,9 @@ def test_prod_plan_adds_https_autoscaling_and_nat(ecs_stack: StackCycle, tmp_pat
     prod = Terraform(stack_dir, ecs_stack.cli_config)
     prod.run("init", "-input=false")
     certificate = "arn:aws:acm:ap-northeast-2:123456789012:certificate/00000000-0000-0000-0000-000000000000"
-    plan = prod.plan_json("-var-file=envs/prod.tfvars", f"-var=certificate_arn={certificate}", "-var=domain_name=shop.example.com")
+    plan = prod.plan_json(
+        "-var-file=envs/prod.tfvars", f"-var=certificate_arn={certificate}", "-var=domain_name=shop.example.com"
+    )
     planned = {change["address"]: change["change"]["after"] for change in plan["resource_changes"]}
     assert planned["aws_lb_listener.https[0]"]["port"] == 443
     assert planned["aws_lb_listener.https[0]"]["ssl_policy"].startswith("ELBSecurityPolicy-TLS13")
@@ -270,20 +291,55 @@ def test_prod_plan_adds_https_autoscaling_and_nat(ecs_stack: StackCycle, tmp_pat
     assert "aws_nat_gateway.main[0]" in planned
     requests = planned['aws_appautoscaling_policy.requests["web"]']["target_tracking_scaling_policy_configuration"][0]
     assert requests["predefined_metric_specification"][0]["predefined_metric_type"] == "ALBRequestCountPerTarget"
-    assert planned["aws_db_instance.main"]["deletion_protection"] and not planned["aws_db_instance.main"]["skip_final_snapshot"]
-    assert planned['module.media_bucket.aws_s3_bucket_versioning.this[0]']["versioning_configuration"][0]["status"] == "Enabled"
+    assert (
+        planned["aws_db_instance.main"]["deletion_protection"]
+        and not planned["aws_db_instance.main"]["skip_final_snapshot"]
+    )
+    assert (
+        planned["module.media_bucket.aws_s3_bucket_versioning.this[0]"]["versioning_configuration"][0]["status"]
+        == "Enabled"
+    )
 
 
 def test_destroy_leaves_nothing(ecs_stack: StackCycle) -> None:
-    """terraform destroy removes every resource of the stack; only the bootstrap's remain."""
+    """terraform destroy removes every resource of the stack, repositories holding images included."""
+    # The seed could not destroy repositories that held images: push one first.
+    manifest = {
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+        "config": {
+            "mediaType": "application/vnd.docker.container.image.v1+json",
+            "size": 2,
+            "digest": "sha256:" + "a" * 64,
+        },
+        "layers": [],
+    }
+    ecs_stack.emulator.client("ecr").put_image(
+        repositoryName=ecs_stack.environment_names["ecr_backend"], imageManifest=json.dumps(manifest), imageTag="v1"
+    )
     ecs_stack.destroy()
     emulator, names = ecs_stack.emulator, ecs_stack.environment_names
     shared = ecs_stack.names.shared()
+    # Deleted ECS clusters, services and task definitions stay visible as INACTIVE (on AWS as here);
+    # their status is checked below.
     leftovers = [
-        arn for arn in tagged_project_resources(emulator, ecs_stack.names.resource_prefix)
-        if shared["state_bucket"] not in arn and shared["iam_deploy_role"] not in arn and ":oidc-provider/" not in arn
+        arn
+        for arn in tagged_project_resources(emulator, ecs_stack.names.resource_prefix)
+        if shared["state_bucket"] not in arn
+        and shared["iam_deploy_role"] not in arn
+        and ":oidc-provider/" not in arn
+        and not arn.startswith("arn:aws:ecs:")
     ]
     assert leftovers == []
+    ecs = emulator.client("ecs")
+    services = ecs.describe_services(
+        cluster=names["ecs_cluster"],
+        services=[names[f"ecs_service_{service}"] for service in ("web", "websocket", "frontend", "worker", "beat")],
+    )["services"]
+    assert {service["status"] for service in services} <= {"INACTIVE", "DRAINING"}
+    for service in ("web", "websocket", "frontend", "worker", "beat"):
+        definition = ecs.describe_task_definition(taskDefinition=f"{names[f'ecs_service_{service}']}:1")
+        assert definition["taskDefinition"]["status"] == "INACTIVE"
     assert not emulator.client("rds").describe_db_instances()["DBInstances"]
     assert not emulator.client("elasticache").describe_replication_groups()["ReplicationGroups"]
     assert not emulator.client("elbv2").describe_load_balancers()["LoadBalancers"]
@@ -291,6 +347,6 @@ def test_destroy_leaves_nothing(ecs_stack: StackCycle) -> None:
     assert log_group_retention(emulator, names["log_group_prefix"]) == {}
     assert names["secret_django_key"] not in secret_names(emulator)
     assert not role_exists(emulator, names["iam_execution_role"])
-    clusters = emulator.client("ecs").describe_clusters(clusters=[names["ecs_cluster"]])["clusters"]
+    clusters = ecs.describe_clusters(clusters=[names["ecs_cluster"]])["clusters"]
     assert all(cluster["status"] == "INACTIVE" for cluster in clusters)
     assert not ecs_stack.state_object()["resources"], "the state in the bucket still lists resources"

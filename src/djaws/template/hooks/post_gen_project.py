@@ -25,7 +25,7 @@ ONLY_WITH_WEBSOCKET = [
 ONLY_WITH_FRONTEND = ["frontend"]
 ONLY_FOR_TARGET = {
     "ecs-fargate": ["infra/terraform/ecs-fargate"],
-    "ec2-all-in-one": ["infra/terraform/ec2-all-in-one", "docker-compose.prod.yml", "deploy/ec2"],
+    "ec2-all-in-one": ["infra/terraform/ec2-all-in-one", "docker-compose.prod.yml", "deploy"],
 }
 
 

@@ -34,6 +34,8 @@ def test_presigned_post_policy_limits_size_type_and_key(api: APIClient, s3_bucke
     assert {"Content-Type": "text/plain"} in conditions
     assert {"key": upload["fields"]["key"]} in conditions
     assert {"bucket": "test-media-bucket"} in conditions
+    assert {"tagging": upload["fields"]["tagging"]} in conditions
+    assert "upload-state" in upload["fields"]["tagging"]
 
 
 def test_complete_checks_object_with_head_then_processes(
@@ -41,13 +43,16 @@ def test_complete_checks_object_with_head_then_processes(
 ) -> None:
     ticket = start_upload(api)
     key = ticket["upload"]["fields"]["key"]
-    s3_bucket.put_object(Bucket="test-media-bucket", Key=key, Body=CONTENT, ContentType="text/plain")
+    s3_bucket.put_object(
+        Bucket="test-media-bucket", Key=key, Body=CONTENT, ContentType="text/plain", Tagging="upload-state=pending"
+    )
     with django_capture_on_commit_callbacks(execute=True):
         response = api.post(f"/api/files/{ticket['file']['id']}/complete/")
     assert response.status_code == 200, response.content
     record = UploadedFile.objects.get(pk=ticket["file"]["id"])
     assert record.status == "processed"
     assert record.checksum_sha256 == hashlib.sha256(CONTENT).hexdigest()
+    assert s3_bucket.get_object_tagging(Bucket="test-media-bucket", Key=key)["TagSet"] == []
 
 
 def test_complete_rejects_missing_object(api: APIClient, s3_bucket: Any) -> None:

@@ -21,6 +21,9 @@ from django.urls import reverse
 
 UPLOAD_SALT = "files.upload"
 DOWNLOAD_SALT = "files.download"
+# Objects arrive tagged as pending; the bucket's lifecycle rule expires pending objects nobody confirmed,
+# so bytes of abandoned uploads disappear even if the database record is gone.
+PENDING_TAGGING = "<Tagging><TagSet><Tag><Key>upload-state</Key><Value>pending</Value></Tag></TagSet></Tagging>"
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,7 @@ class UploadStorage(Protocol):
     def presign_upload(self, key: str, content_type: str, max_bytes: int) -> dict: ...
     def presign_download(self, key: str, filename: str) -> str: ...
     def stat(self, key: str) -> StoredObject | None: ...
+    def confirm(self, key: str) -> None: ...
     def open(self, key: str) -> BinaryIO: ...
     def delete(self, key: str) -> None: ...
     def check(self) -> str: ...
@@ -71,8 +75,12 @@ class S3UploadStorage:
         return self.client.generate_presigned_post(
             Bucket=self.bucket,
             Key=key,
-            Fields={"Content-Type": content_type},
-            Conditions=[{"Content-Type": content_type}, ["content-length-range", 1, max_bytes]],
+            Fields={"Content-Type": content_type, "tagging": PENDING_TAGGING},
+            Conditions=[
+                {"Content-Type": content_type},
+                {"tagging": PENDING_TAGGING},
+                ["content-length-range", 1, max_bytes],
+            ],
             ExpiresIn=settings.FILE_UPLOAD_URL_TTL,
         )
 
@@ -93,6 +101,10 @@ class S3UploadStorage:
                 return None
             raise
         return StoredObject(size=head["ContentLength"], content_type=head.get("ContentType", ""))
+
+    def confirm(self, key: str) -> None:
+        """Drop the pending tag so the lifecycle rule keeps the object."""
+        self.client.delete_object_tagging(Bucket=self.bucket, Key=key)
 
     def open(self, key: str) -> BinaryIO:
         return self.client.get_object(Bucket=self.bucket, Key=key)["Body"]
@@ -165,6 +177,9 @@ class LocalUploadStorage:
         meta_path = self._meta_path(path)
         meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
         return StoredObject(size=path.stat().st_size, content_type=meta.get("content_type", ""))
+
+    def confirm(self, key: str) -> None:
+        """Nothing expires on local disk; purge_stale_uploads cleans up."""
 
     def open(self, key: str) -> BinaryIO:
         return self.path(key).open("rb")

@@ -76,6 +76,7 @@ class FileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Destr
             upload.failure_reason = problem
             upload.save(update_fields=["status", "failure_reason"])
             raise ValidationError({"detail": problem})
+        get_upload_storage().confirm(upload.key)
         upload.size = stored.size
         upload.status = UploadedFile.Status.UPLOADED
         upload.uploaded_at = timezone.now()

@@ -77,7 +77,7 @@ locals {
     }
     worker = {
       image       = local.backend_image
-      command     = ["celery", "-A", "config.celery", "worker", "--loglevel", "INFO", "--concurrency", "2"]
+      command     = ["celery", "-A", "config.celery", "worker", "--pool", "threads", "--concurrency", "4", "--loglevel", "INFO"]
       port        = null
       environment = local.backend_environment
       secrets     = local.backend_secrets

@@ -48,7 +48,7 @@ run "prod_is_sized_and_protected" {
   }
 
   assert {
-    condition     = aws_ecs_service.service["beat"].desired_count == 1 && aws_ecs_service.service["beat"].deployment_maximum_percent == 100
+    condition     = alltrue([for name, service in aws_ecs_service.service : service.desired_count == 1 && service.deployment_maximum_percent == 100 if name == "beat"])
     error_message = "beat runs exactly one task, also during deployments."
   }
 }

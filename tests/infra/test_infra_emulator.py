@@ -1,0 +1,130 @@
+"""The emulator patches on their own: each gap emulator.py closes, checked directly with boto3."""
+
+from __future__ import annotations
+
+import json
+
+from emulator import Emulator
+
+
+def test_elasticache_group_has_member_clusters_and_deletes_at_once(emulator: Emulator) -> None:
+    """Member clusters exist with the group's encryption and security groups; delete finishes at once."""
+    ec2, elasticache = emulator.client("ec2"), emulator.client("elasticache")
+    vpc = ec2.create_vpc(CidrBlock="10.99.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.99.1.0/24")["Subnet"]["SubnetId"]
+    group = ec2.create_security_group(GroupName="patch-check", Description="patch check", VpcId=vpc)["GroupId"]
+    elasticache.create_cache_subnet_group(
+        CacheSubnetGroupName="patch-check", CacheSubnetGroupDescription="patch check", SubnetIds=[subnet]
+    )
+    elasticache.create_replication_group(
+        ReplicationGroupId="patch-check",
+        ReplicationGroupDescription="patch check",
+        Engine="redis",
+        CacheNodeType="cache.t3.micro",
+        NumCacheClusters=2,
+        CacheSubnetGroupName="patch-check",
+        SecurityGroupIds=[group],
+        AtRestEncryptionEnabled=True,
+        TransitEncryptionEnabled=True,
+    )
+    members = elasticache.describe_cache_clusters(CacheClusterId="patch-check-001")["CacheClusters"]
+    assert members[0]["AtRestEncryptionEnabled"]
+    assert members[0]["SecurityGroups"] == [{"SecurityGroupId": group, "Status": "active"}]
+    assert elasticache.describe_cache_clusters(CacheClusterId="patch-check-002")["CacheClusters"]
+    elasticache.delete_replication_group(ReplicationGroupId="patch-check")
+    assert not elasticache.describe_replication_groups()["ReplicationGroups"]
+    elasticache.delete_cache_subnet_group(CacheSubnetGroupName="patch-check")
+    assert "patch-check" not in {
+        entry["CacheSubnetGroupName"] for entry in elasticache.describe_cache_subnet_groups()["CacheSubnetGroups"]
+    }
+
+
+def test_ecs_service_keeps_deployment_settings(emulator: Emulator) -> None:
+    """CreateService's circuit breaker, ECS Exec and grace period come back from DescribeServices."""
+    ecs = emulator.client("ecs")
+    ecs.create_cluster(clusterName="patch-check")
+    ecs.register_task_definition(
+        family="patch-check", containerDefinitions=[{"name": "app", "image": "app", "memory": 128}]
+    )
+    ecs.create_service(
+        cluster="patch-check",
+        serviceName="patch-check",
+        taskDefinition="patch-check",
+        desiredCount=0,
+        deploymentConfiguration={"deploymentCircuitBreaker": {"enable": True, "rollback": True}},
+        enableExecuteCommand=True,
+        healthCheckGracePeriodSeconds=45,
+    )
+    service = ecs.describe_services(cluster="patch-check", services=["patch-check"])["services"][0]
+    assert service["deploymentConfiguration"]["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}
+    assert service["enableExecuteCommand"] and service["healthCheckGracePeriodSeconds"] == 45
+    ecs.delete_service(cluster="patch-check", service="patch-check", force=True)
+    ecs.delete_cluster(cluster="patch-check")
+
+
+def test_group_referencing_rule_keeps_its_description(emulator: Emulator) -> None:
+    """A rule whose source is another security group reports its description."""
+    ec2 = emulator.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.98.0.0/16")["Vpc"]["VpcId"]
+    source = ec2.create_security_group(GroupName="patch-source", Description="source", VpcId=vpc)["GroupId"]
+    target = ec2.create_security_group(GroupName="patch-target", Description="target", VpcId=vpc)["GroupId"]
+    ec2.authorize_security_group_ingress(
+        GroupId=target,
+        IpPermissions=[
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 5432,
+                "ToPort": 5432,
+                "UserIdGroupPairs": [{"GroupId": source, "Description": "from the app"}],
+            }
+        ],
+    )
+    rules = ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [target]}])["SecurityGroupRules"]
+    assert [rule.get("Description") for rule in rules if not rule["IsEgress"]] == ["from the app"]
+
+
+def test_tls_only_bucket_policy_admits_requests(emulator: Emulator) -> None:
+    """A deny-unless-TLS policy does not lock out the emulator's (TLS-standing) requests."""
+    s3 = emulator.client("s3")
+    s3.create_bucket(Bucket="patch-check", CreateBucketConfiguration={"LocationConstraint": emulator.region})
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": ["arn:aws:s3:::patch-check", "arn:aws:s3:::patch-check/*"],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            }
+        ],
+    }
+    s3.put_bucket_policy(Bucket="patch-check", Policy=json.dumps(policy))
+    s3.put_object(Bucket="patch-check", Key="state", Body=b"{}")
+    assert s3.get_object(Bucket="patch-check", Key="state")["Body"].read() == b"{}"
+    s3.delete_object(Bucket="patch-check", Key="state")
+    s3.delete_bucket(Bucket="patch-check")
+
+
+def test_scalable_target_tags(emulator: Emulator) -> None:
+    """Tags given at registration and through TagResource/UntagResource are listed."""
+    ecs = emulator.client("ecs")
+    ecs.create_cluster(clusterName="patch-scaling")
+    ecs.register_task_definition(
+        family="patch-scaling", containerDefinitions=[{"name": "app", "image": "app", "memory": 128}]
+    )
+    ecs.create_service(cluster="patch-scaling", serviceName="app", taskDefinition="patch-scaling", desiredCount=1)
+    scaling = emulator.client("application-autoscaling")
+    arn = scaling.register_scalable_target(
+        ServiceNamespace="ecs",
+        ResourceId="service/patch-scaling/app",
+        ScalableDimension="ecs:service:DesiredCount",
+        MinCapacity=1,
+        MaxCapacity=2,
+        Tags={"Project": "patch"},
+    )["ScalableTargetARN"]
+    scaling.tag_resource(ResourceARN=arn, Tags={"Environment": "demo"})
+    scaling.untag_resource(ResourceARN=arn, TagKeys=["Project"])
+    assert scaling.list_tags_for_resource(ResourceARN=arn)["Tags"] == {"Environment": "demo"}
+    ecs.delete_service(cluster="patch-scaling", service="app", force=True)
+    ecs.delete_cluster(cluster="patch-scaling")
