@@ -10,11 +10,20 @@ from support.projects import OPTION_SETS_BY_NAME, generate_option_set, install_b
 from support.services import Services, running_services
 
 
+def _render_all(root: Path) -> dict[str, Path]:
+    return {name: generate_option_set(option_set, root / name) for name, option_set in OPTION_SETS_BY_NAME.items()}
+
+
 @pytest.fixture(scope="session")
 def generated_projects(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Every supported option set, rendered once per session (read-only for tests)."""
-    root = tmp_path_factory.mktemp("projects")
-    return {name: generate_option_set(option_set, root / name) for name, option_set in OPTION_SETS_BY_NAME.items()}
+    """Every supported option set, rendered once per session; backends get installed into these."""
+    return _render_all(tmp_path_factory.mktemp("projects"))
+
+
+@pytest.fixture(scope="session")
+def rendered_projects(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Every option set exactly as rendered: nothing is ever installed or built in these."""
+    return _render_all(tmp_path_factory.mktemp("rendered"))
 
 
 class BackendInstaller(dict[str, Path]):

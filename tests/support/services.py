@@ -6,6 +6,9 @@ The server refuses to run as root, so as root it runs as the ``postgres`` system
 
 from __future__ import annotations
 
+import contextlib
+import importlib.metadata
+import importlib.util
 import os
 import shutil
 import socket
@@ -39,15 +42,42 @@ def wait_for_port(port: int, timeout: float = STARTUP_TIMEOUT) -> None:
 
 
 def postgres_bin_dir() -> Path:
-    """The PostgreSQL 16 binaries shipped by the pgserver wheel."""
-    try:
-        import pgserver
-    except ImportError as error:
-        raise RuntimeError("pgserver is not installed: pip install -e '.[test]' provides PostgreSQL 16") from error
-    bin_dir = Path(pgserver.__file__).parent / "pginstall" / "bin"
+    """The PostgreSQL 16 binaries shipped by the pgserver wheel, where the server's user can run them."""
+    # Located, not imported: importing pgserver starts machinery the tests do not need.
+    spec = importlib.util.find_spec("pgserver")
+    if spec is None or spec.origin is None:
+        raise RuntimeError("pgserver is not installed: pip install -e '.[test]' provides PostgreSQL 16")
+    install = Path(spec.origin).parent / "pginstall"
+    if not (install / "bin" / "postgres").exists():
+        raise RuntimeError(f"no postgres binary in {install / 'bin'}")
+    if os.geteuid() != 0:
+        return install / "bin"
+    # As root the server runs as the postgres user, who cannot reach a virtualenv inside a private
+    # directory (a clone in `mktemp -d` is 0700): use a world-readable copy, made once per machine.
+    # The binaries find their libraries at $ORIGIN/../../../pgserver.libs: keep that layout.
+    shared = Path(tempfile.gettempdir()) / f"djaws-pgserver-{importlib.metadata.version('pgserver')}"
+    bin_dir = shared / "pgserver" / "pginstall" / "bin"
     if not (bin_dir / "postgres").exists():
-        raise RuntimeError(f"no postgres binary in {bin_dir}")
+        staging = Path(tempfile.mkdtemp(prefix="djaws-pgserver-", dir=tempfile.gettempdir()))
+        shutil.copytree(install, staging / "pgserver" / "pginstall", symlinks=True)
+        shutil.copytree(install.parent.parent / "pgserver.libs", staging / "pgserver.libs", symlinks=True)
+        for directory, _, files in os.walk(staging):
+            os.chmod(directory, 0o755)
+            for name in files:
+                path = Path(directory) / name
+                if not path.is_symlink():
+                    os.chmod(path, path.stat().st_mode | 0o444)
+        with contextlib.suppress(OSError):  # another test worker got there first
+            os.rename(staging, shared)
+        shutil.rmtree(staging, ignore_errors=True)
     return bin_dir
+
+
+def _run_checked(command: list[str]) -> None:
+    """Run a server command, failing with its output (not just its exit status)."""
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed: {result.stdout}{result.stderr}")
 
 
 def _ensure_postgres_user() -> None:
@@ -79,15 +109,13 @@ def postgres_server() -> Iterator[tuple[str, str]]:
         _ensure_postgres_user()
         shutil.chown(data_dir, "postgres")
     port = free_port()
-    subprocess.run(
+    _run_checked(
         _as_postgres_user(
             [str(bin_dir / "initdb"), "-D", str(data_dir), "-U", "postgres", "--auth=trust", "-E", "UTF8"]
-        ),
-        check=True,
-        capture_output=True,
+        )
     )
     options = f"-c listen_addresses=127.0.0.1 -p {port} -k {data_dir} -c fsync=off -c full_page_writes=off"
-    subprocess.run(
+    _run_checked(
         _as_postgres_user(
             [
                 str(bin_dir / "pg_ctl"),
@@ -100,9 +128,7 @@ def postgres_server() -> Iterator[tuple[str, str]]:
                 str(data_dir / "server.log"),
                 "start",
             ]
-        ),
-        check=True,
-        capture_output=True,
+        )
     )
     try:
         wait_for_port(port)

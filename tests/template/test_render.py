@@ -65,8 +65,8 @@ def test_option_sets_cover_every_value_of_every_option() -> None:
 
 
 @pytest.mark.parametrize("name", OPTION_SET_NAMES)
-def test_files_present_or_absent_as_options_say(generated_projects: dict[str, Path], name: str) -> None:
-    project, answers = generated_projects[name], answers_of(name)
+def test_files_present_or_absent_as_options_say(rendered_projects: dict[str, Path], name: str) -> None:
+    project, answers = rendered_projects[name], answers_of(name)
     assert project.name == derive_names(answers["project_name"]).project_slug
     expected_presence = {path: True for path in ALWAYS}
     expected_presence |= {path: answers["use_celery"] == "y" for path in WITH_CELERY}
@@ -80,9 +80,9 @@ def test_files_present_or_absent_as_options_say(generated_projects: dict[str, Pa
 
 
 @pytest.mark.parametrize("name", OPTION_SET_NAMES)
-def test_nothing_is_left_unrendered(generated_projects: dict[str, Path], name: str) -> None:
+def test_nothing_is_left_unrendered(rendered_projects: dict[str, Path], name: str) -> None:
     leftovers = []
-    for path in generated_projects[name].rglob("*"):
+    for path in rendered_projects[name].rglob("*"):
         if path.is_file() and path.name != "uv.lock":
             text = path.read_text(errors="replace")
             leftovers += [f"{path}: {match.group(0)}" for match in UNRENDERED.finditer(text)]
@@ -90,8 +90,8 @@ def test_nothing_is_left_unrendered(generated_projects: dict[str, Path], name: s
 
 
 @pytest.mark.parametrize("name", OPTION_SET_NAMES)
-def test_recorded_answers_names_and_project_settings(generated_projects: dict[str, Path], name: str) -> None:
-    project, answers = generated_projects[name], answers_of(name)
+def test_recorded_answers_names_and_project_settings(rendered_projects: dict[str, Path], name: str) -> None:
+    project, answers = rendered_projects[name], answers_of(name)
     recorded = json.loads((project / ".djaws-answers.json").read_text())
     assert {key: recorded[key] for key in answers} == answers
     assert json.loads((project / "infra" / "names.json").read_text()) == derive_names(answers["project_name"]).as_dict()
@@ -105,9 +105,9 @@ def test_recorded_answers_names_and_project_settings(generated_projects: dict[st
 
 
 @pytest.mark.parametrize("name", OPTION_SET_NAMES)
-def test_lock_matches_the_chosen_dependencies(generated_projects: dict[str, Path], name: str) -> None:
+def test_lock_matches_the_chosen_dependencies(rendered_projects: dict[str, Path], name: str) -> None:
     answers = answers_of(name)
-    lock = tomllib.loads((generated_projects[name] / "backend" / "uv.lock").read_text())
+    lock = tomllib.loads((rendered_projects[name] / "backend" / "uv.lock").read_text())
     locked = {package["name"] for package in lock["package"]}
     assert {"django", "djangorestframework", "psycopg", "boto3", "gunicorn"} <= locked
     assert ("celery" in locked) == (answers["use_celery"] == "y")
@@ -115,16 +115,16 @@ def test_lock_matches_the_chosen_dependencies(generated_projects: dict[str, Path
 
 
 @pytest.mark.parametrize("name", OPTION_SET_NAMES)
-def test_python_is_ruff_clean(generated_projects: dict[str, Path], name: str) -> None:
-    backend = generated_projects[name] / "backend"
+def test_python_is_ruff_clean(rendered_projects: dict[str, Path], name: str) -> None:
+    backend = rendered_projects[name] / "backend"
     for command in (["check", "--no-cache", "."], ["format", "--check", "--no-cache", "."]):
         result = subprocess.run([BIN / "ruff", *command], cwd=backend, capture_output=True, text=True)
         assert result.returncode == 0, result.stdout + result.stderr
 
 
 @pytest.mark.parametrize("name", OPTION_SET_NAMES)
-def test_compose_files_follow_the_compose_spec(generated_projects: dict[str, Path], name: str) -> None:
-    files = sorted(generated_projects[name].glob("docker-compose*.yml"))
+def test_compose_files_follow_the_compose_spec(rendered_projects: dict[str, Path], name: str) -> None:
+    files = sorted(rendered_projects[name].glob("docker-compose*.yml"))
     assert files
     result = subprocess.run(
         [BIN / "check-jsonschema", "--builtin-schema", "vendor.compose-spec", *map(str, files)],
@@ -135,8 +135,8 @@ def test_compose_files_follow_the_compose_spec(generated_projects: dict[str, Pat
 
 
 @pytest.mark.parametrize("name", OPTION_SET_NAMES)
-def test_dockerfiles_pass_hadolint(generated_projects: dict[str, Path], name: str) -> None:
-    dockerfiles = sorted(generated_projects[name].rglob("Dockerfile"))
+def test_dockerfiles_pass_hadolint(rendered_projects: dict[str, Path], name: str) -> None:
+    dockerfiles = sorted(rendered_projects[name].rglob("Dockerfile"))
     assert dockerfiles
     result = subprocess.run(
         [BIN / "hadolint", "--failure-threshold", "warning", *map(str, dockerfiles)], capture_output=True, text=True
@@ -144,7 +144,7 @@ def test_dockerfiles_pass_hadolint(generated_projects: dict[str, Path], name: st
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_plain_cookiecutter_renders_the_same_files(generated_projects: dict[str, Path], tmp_path: Path) -> None:
+def test_plain_cookiecutter_renders_the_same_files(rendered_projects: dict[str, Path], tmp_path: Path) -> None:
     answers = answers_of("default")
     arguments = [f"{key}={value}" for key, value in answers.items()]
     result = subprocess.run(
@@ -154,7 +154,7 @@ def test_plain_cookiecutter_renders_the_same_files(generated_projects: dict[str,
     )
     assert result.returncode == 0, result.stderr
     rendered = tmp_path / "acme_shop"
-    djaws_project = generated_projects["default"]
+    djaws_project = rendered_projects["default"]
 
     def files(root: Path) -> set[str]:
         return {str(path.relative_to(root)) for path in root.rglob("*") if path.is_file()}
@@ -169,8 +169,8 @@ PINNED_ACTION = re.compile(r"uses:\s*[\w.-]+/[\w./-]+@[0-9a-f]{40}\s")
 
 
 @pytest.mark.parametrize("name", OPTION_SET_NAMES)
-def test_workflows_are_valid_pinned_and_pass_zizmor(generated_projects: dict[str, Path], name: str) -> None:
-    workflows = sorted((generated_projects[name] / ".github" / "workflows").glob("*.yml"))
+def test_workflows_are_valid_pinned_and_pass_zizmor(rendered_projects: dict[str, Path], name: str) -> None:
+    workflows = sorted((rendered_projects[name] / ".github" / "workflows").glob("*.yml"))
     assert workflows
     for workflow in workflows:
         for line in workflow.read_text().splitlines():
