@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from support.projects import OPTION_SETS_BY_NAME, generate_option_set, install_backend
 from support.services import Services, running_services
+
+# CI explores the same examples every run (reproducible failures); local runs keep exploring new ones.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 def _render_all(root: Path) -> dict[str, Path]:
