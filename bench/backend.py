@@ -229,7 +229,12 @@ def main() -> int:
                 for label, path, headers in (
                     ("/api/health/", "/api/health/", [HTTPS_HEADER]),
                     (
-                        "GET /api/files/ (JWT, PostgreSQL)",
+                        "GET /api/auth/me/ (JWT, one row, PostgreSQL)",
+                        "/api/auth/me/",
+                        [HTTPS_HEADER, f"Authorization: Bearer {token}"],
+                    ),
+                    (
+                        "GET /api/files/ (JWT, 20 rows, PostgreSQL)",
                         "/api/files/",
                         [HTTPS_HEADER, f"Authorization: Bearer {token}"],
                     ),
