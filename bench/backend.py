@@ -23,6 +23,7 @@ from pathlib import Path
 REPOSITORY = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPOSITORY / "tests"))
 
+from support.commands import beat_command, worker_command  # noqa: E402
 from support.processes import background  # noqa: E402
 from support.projects import uv_environment  # noqa: E402
 from support.services import Services, free_port, running_services  # noqa: E402
@@ -257,34 +258,14 @@ def main() -> int:
 
         celery = production_venv / "bin" / "celery"
         if celery.exists():
-            worker_command = [
-                str(celery),
-                "-A",
-                "config.celery",
-                "worker",
-                "--pool",
-                "threads",
-                "--concurrency",
-                "4",
-                "--loglevel",
-                "WARNING",
-            ]
-            beat_command = [
-                str(celery),
-                "-A",
-                "config.celery",
-                "beat",
-                "--loglevel",
-                "WARNING",
-                "--schedule",
-                str(workdir / "celerybeat-schedule"),
-            ]
+            worker = worker_command(production_venv / "bin", loglevel="WARNING")
+            beat = beat_command(production_venv / "bin", workdir / "celerybeat-schedule", loglevel="WARNING")
             with (
-                background(worker_command, backend, environment) as worker,
-                background(beat_command, backend, environment) as beat,
+                background(worker, backend, environment) as worker_process,
+                background(beat, backend, environment) as beat_process,
             ):
                 time.sleep(8)
-                for label, child in (("worker (threads pool, concurrency 4)", worker), ("beat", beat)):
+                for label, child in (("worker (threads pool, concurrency 4)", worker_process), ("beat", beat_process)):
                     rss, pss = memory_of(child.pid)
                     results.append((f"celery {label} memory", f"RSS {rss:.0f} MiB, PSS {pss:.0f} MiB"))
         uvicorn = production_venv / "bin" / "uvicorn"

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from subprocess import Popen
 
+from support.commands import worker_command
 from support.processes import background
 from support.projects import run, uv_environment
 from support.services import Services, wait_for_port
@@ -104,18 +105,7 @@ def local_storage_backend(
             "--port",
             str(port),
         ],
-        "worker": [
-            str(binaries / "celery"),
-            "-A",
-            "config.celery",
-            "worker",
-            "--pool",
-            "threads",
-            "--concurrency",
-            "4",
-            "--loglevel",
-            "INFO",
-        ],
+        "worker": worker_command(binaries),
     }
     _assert_port_free(port)
     with ExitStack() as stack:

@@ -21,6 +21,7 @@ import pytest
 import requests
 import websockets
 from moto.server import ThreadedMotoServer
+from support.commands import beat_command, websocket_command, worker_command
 from support.processes import background
 from support.projects import run, uv_environment
 from support.services import Services, free_port, wait_for_port
@@ -99,37 +100,9 @@ def test_production_processes_serve_the_whole_file_flow(
         run([str(python), "manage.py", "collectstatic", "--noinput"], backend, env=environment)
         processes = {
             "web": [str(binaries / "gunicorn"), "config.wsgi:application", "-c", "config/gunicorn.py"],
-            "websocket": [
-                str(binaries / "uvicorn"),
-                "config.asgi:application",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(websocket_port),
-                "--no-access-log",
-            ],
-            "worker": [
-                str(binaries / "celery"),
-                "-A",
-                "config.celery",
-                "worker",
-                "--pool",
-                "threads",
-                "--concurrency",
-                "4",
-                "--loglevel",
-                "INFO",
-            ],
-            "beat": [
-                str(binaries / "celery"),
-                "-A",
-                "config.celery",
-                "beat",
-                "--loglevel",
-                "INFO",
-                "--schedule",
-                str(tmp_path / "celerybeat-schedule"),
-            ],
+            "websocket": websocket_command(binaries, websocket_port),
+            "worker": worker_command(binaries),
+            "beat": beat_command(binaries, tmp_path / "celerybeat-schedule"),
         }
         running = {
             name: stack.enter_context(background(command, backend, environment, tmp_path / f"{name}.log"))

@@ -1,0 +1,51 @@
+"""The generated backend's production process commands, spelled once for tests and benchmarks.
+
+They mirror the commands in the generated README, docker-compose.prod.yml and the ECS task definitions.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def websocket_command(binaries: Path, port: int) -> list[str]:
+    """uvicorn serving the ASGI application (websockets) on a loopback port."""
+    return [
+        str(binaries / "uvicorn"),
+        "config.asgi:application",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--no-access-log",
+    ]
+
+
+def worker_command(binaries: Path, loglevel: str = "INFO") -> list[str]:
+    """The Celery worker: one process, a pool of four threads."""
+    return [
+        str(binaries / "celery"),
+        "-A",
+        "config.celery",
+        "worker",
+        "--pool",
+        "threads",
+        "--concurrency",
+        "4",
+        "--loglevel",
+        loglevel,
+    ]
+
+
+def beat_command(binaries: Path, schedule: Path, loglevel: str = "INFO") -> list[str]:
+    """Celery beat, with its schedule file somewhere writable."""
+    return [
+        str(binaries / "celery"),
+        "-A",
+        "config.celery",
+        "beat",
+        "--loglevel",
+        loglevel,
+        "--schedule",
+        str(schedule),
+    ]
