@@ -33,6 +33,8 @@ def main() -> int:
         variant = f"celery-{'on' if use_celery == 'y' else 'off'}_websocket-{'on' if use_websocket == 'y' else 'off'}"
         with tempfile.TemporaryDirectory() as workdir:
             (Path(workdir) / "pyproject.toml").write_text(render_pyproject(use_celery, use_websocket))
+            # Start from the shipped lock so only what the pyproject change requires moves.
+            shutil.copy(BACKEND / "locks" / f"{variant}.lock", Path(workdir) / "uv.lock")
             subprocess.run([uv, "lock", "--quiet"], cwd=workdir, check=True)
             shutil.copy(Path(workdir) / "uv.lock", BACKEND / "locks" / f"{variant}.lock")
         print(f"locked {variant}")

@@ -167,7 +167,7 @@ def test_task_definitions_follow_the_backend_contract(ecs_stack: StackCycle) -> 
     ecs = ecs_stack.emulator.client("ecs")
     web = ecs.describe_task_definition(taskDefinition=names["ecs_service_web"])["taskDefinition"]
     container = web["containerDefinitions"][0]
-    assert container["command"] == ["gunicorn", "config.wsgi:application", "-c", "config/gunicorn.py"]
+    assert container["command"] == ["python", "-m", "config.server"]
     assert container["portMappings"][0]["containerPort"] == 8000
     assert container["image"].startswith(ecs_stack.outputs["ecr_repository_urls"]["backend"])
     secrets = {secret["name"]: secret["valueFrom"] for secret in container["secrets"]}

@@ -8,6 +8,11 @@ from __future__ import annotations
 from pathlib import Path
 
 
+def web_command(binaries: Path) -> list[str]:
+    """granian serving HTTP, configured by config/server.py (address from WEB_HOST and WEB_PORT)."""
+    return [str(binaries / "python"), "-m", "config.server"]
+
+
 def websocket_command(binaries: Path, port: int) -> list[str]:
     """uvicorn serving the ASGI application (websockets) on a loopback port."""
     return [

@@ -1,6 +1,6 @@
 """The generated backend's production processes, for real, end to end.
 
-gunicorn (web), uvicorn (websocket), a Celery worker and beat run with ENVIRONMENT=prod against
+granian (web), uvicorn (websocket), a Celery worker and beat run with ENVIRONMENT=prod against
 PostgreSQL 16 and Redis 7 started by the test setup, and S3 served by moto on loopback. A client
 registers, signs in, uploads through a real presigned POST, completes the upload, and receives the
 worker's ``file.processed`` event on its websocket; then downloads through the presigned GET.
@@ -21,7 +21,7 @@ import pytest
 import requests
 import websockets
 from moto.server import ThreadedMotoServer
-from support.commands import beat_command, websocket_command, worker_command
+from support.commands import beat_command, web_command, websocket_command, worker_command
 from support.processes import background
 from support.projects import run, uv_environment
 from support.services import Services, free_port, wait_for_port
@@ -94,12 +94,13 @@ def test_production_processes_serve_the_whole_file_flow(
             "AWS_REGION": "us-east-1",
             "AWS_ACCESS_KEY_ID": "testing",
             "AWS_SECRET_ACCESS_KEY": "testing",
-            "GUNICORN_BIND": f"127.0.0.1:{web_port}",
+            "WEB_HOST": "127.0.0.1",
+            "WEB_PORT": str(web_port),
         }
         run([str(python), "manage.py", "migrate", "--noinput"], backend, env=environment)
         run([str(python), "manage.py", "collectstatic", "--noinput"], backend, env=environment)
         processes = {
-            "web": [str(binaries / "gunicorn"), "config.wsgi:application", "-c", "config/gunicorn.py"],
+            "web": web_command(binaries),
             "websocket": websocket_command(binaries, websocket_port),
             "worker": worker_command(binaries),
             "beat": beat_command(binaries, tmp_path / "celerybeat-schedule"),

@@ -11,6 +11,8 @@ import tomllib
 from pathlib import Path
 
 import pytest
+import yaml
+from support.commands import beat_command, web_command, worker_command
 from support.projects import OPTION_SETS, OPTION_SETS_BY_NAME
 
 from djaws.generate import TEMPLATE_DIR
@@ -109,7 +111,7 @@ def test_lock_matches_the_chosen_dependencies(rendered_projects: dict[str, Path]
     answers = answers_of(name)
     lock = tomllib.loads((rendered_projects[name] / "backend" / "uv.lock").read_text())
     locked = {package["name"] for package in lock["package"]}
-    assert {"django", "djangorestframework", "psycopg", "boto3", "gunicorn"} <= locked
+    assert {"django", "djangorestframework", "psycopg", "boto3", "granian"} <= locked
     assert ("celery" in locked) == (answers["use_celery"] == "y")
     assert ("channels" in locked) == (answers["use_websocket"] == "y")
 
@@ -142,6 +144,25 @@ def test_dockerfiles_pass_hadolint(rendered_projects: dict[str, Path], name: str
         [BIN / "hadolint", "--failure-threshold", "warning", *map(str, dockerfiles)], capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("name", OPTION_SET_NAMES)
+def test_images_and_compose_run_the_tested_production_commands(rendered_projects: dict[str, Path], name: str) -> None:
+    """The Dockerfile and the EC2 host's compose file start what the end-to-end test starts."""
+    project = rendered_projects[name]
+    in_image = Path("/opt/venv/bin")
+    web = [str(in_image / "python"), "-m", "config.server"]
+    assert web_command(in_image) == web
+    dockerfile = (project / "backend" / "Dockerfile").read_text().splitlines()
+    assert json.loads(next(line for line in dockerfile if line.startswith("CMD "))[4:]) == ["python", *web[1:]]
+    compose = project / "docker-compose.prod.yml"
+    if not compose.exists():
+        return
+    services = yaml.safe_load(compose.read_text())["services"]
+    assert services["web"]["command"] == ["python", *web[1:]]
+    if answers_of(name)["use_celery"] == "y":
+        assert services["worker"]["command"] == worker_command(Path())
+        assert services["beat"]["command"] == beat_command(Path(), Path("/tmp/celerybeat-schedule"))
 
 
 def test_plain_cookiecutter_renders_the_same_files(rendered_projects: dict[str, Path], tmp_path: Path) -> None:

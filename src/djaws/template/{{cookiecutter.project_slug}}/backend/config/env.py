@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
+
+# The project root (the directory holding backend/ and .env.example).
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off"}
@@ -19,6 +23,28 @@ def _value(name: str) -> str | None:
     """The variable's value, stripped; empty counts as unset, as in a copied .env.example."""
     value = os.environ.get(name, "").strip()
     return value or None
+
+
+def load_dotenv() -> None:
+    """Load KEY=VALUE lines from ENV_FILE (default: .env at the project root); set variables win.
+
+    Loading it here, rather than relying on each tool to, means runserver, uvicorn, granian, Celery
+    and the tests all see the same configuration (the seed lost hours to an env file nothing read).
+    """
+    path = Path(os.environ.get("ENV_FILE") or PROJECT_ROOT / ".env")
+    if not path.is_file():
+        return
+    for number, line in enumerate(path.read_text().splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        name, separator, value = line.removeprefix("export ").partition("=")
+        name, value = name.strip(), value.strip()
+        if not separator or not name.isidentifier():
+            stop(f"{path}:{number} is not a KEY=VALUE line")
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        os.environ.setdefault(name, value)
 
 
 def text(name: str, default: str = "") -> str:

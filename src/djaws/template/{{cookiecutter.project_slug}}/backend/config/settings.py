@@ -19,6 +19,7 @@ import dj_database_url
 from config import env
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+env.load_dotenv()
 PROJECT = tomllib.loads((BASE_DIR / "config" / "project.toml").read_text())
 
 # --- Environment --------------------------------------------------------------------------------
@@ -249,7 +250,7 @@ REST_FRAMEWORK = {
     # The access token's claims identify the user without a database query per request: access tokens
     # live JWT_ACCESS_MINUTES, and refreshing re-checks that the account is still active. Views that need
     # the full user row (/api/auth/me/) load it.
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework_simplejwt.authentication.JWTStatelessUserAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["apps.accounts.authentication.CachedJWTStatelessUserAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),

@@ -1,4 +1,4 @@
-"""WSGI entry point: gunicorn serves HTTP with it (see config/gunicorn.py)."""
+"""WSGI entry point: granian serves HTTP with it (see config/server.py)."""
 
 import os
 

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import base64
+import json
+from datetime import UTC, datetime
+
 import pytest
 from rest_framework.test import APIClient
+from rest_framework_simplejwt import tokens
+from rest_framework_simplejwt.tokens import AccessToken
 
+from apps.accounts import authentication
 from apps.accounts.models import User
 from tests.conftest import PASSWORD
 
@@ -100,3 +107,29 @@ def test_deactivated_user_cannot_refresh_or_read_profile(user: User) -> None:
     assert client.post("/api/auth/token/refresh/", {"refresh": tokens["refresh"]}).status_code == 401
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
     assert client.get("/api/auth/me/").status_code == 401
+
+
+def test_remembered_access_token_still_expires(user: User, monkeypatch: pytest.MonkeyPatch) -> None:
+    token = AccessToken.for_user(user)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert client.get("/api/files/").status_code == 200
+    assert client.get("/api/files/").status_code == 200  # now answered from the remembered validation
+    expired = token["exp"] + 1
+    monkeypatch.setattr(authentication.time, "time", lambda: expired)
+    monkeypatch.setattr(tokens, "aware_utcnow", lambda: datetime.fromtimestamp(expired, UTC))
+    response = client.get("/api/files/")
+    assert response.status_code == 401
+    assert response.json()["code"] == "token_not_valid"
+
+
+def test_remembered_token_does_not_admit_a_tampered_one(user: User) -> None:
+    token = str(AccessToken.for_user(user))
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert client.get("/api/files/").status_code == 200
+    header, payload, signature = token.split(".")
+    forged_claims = base64.urlsafe_b64encode(json.dumps({"user_id": str(user.pk + 1)}).encode()).rstrip(b"=").decode()
+    for forged in (f"{header}.{payload}.{signature[:-2]}AA", f"{header}.{forged_claims}.{signature}"):
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {forged}")
+        assert client.get("/api/files/").status_code == 401

@@ -188,11 +188,15 @@ def test_fast_representation_matches_field_by_field_rendering(
     post_form(ticket, CONTENT)
     with django_capture_on_commit_callbacks(execute=True):
         api.post(f"/api/files/{ticket['file']['id']}/complete/")
+    start_upload(api)  # and one still pending: null timestamps
+    listed = {item["id"]: item for item in api.get("/api/files/").json()["results"]}
+    assert len(listed) == UploadedFile.objects.count() == 2
     for upload in UploadedFile.objects.all():
         serializer = UploadedFileSerializer(upload)
         field_by_field = serializers.ModelSerializer.to_representation(serializer, upload)
         assert serializer.data == field_by_field
         assert set(serializer.data) == set(UploadedFileSerializer.Meta.fields)
+        assert listed[str(upload.id)] == field_by_field
 
 
 def test_list_pages_by_cursor_newest_first(api: APIClient) -> None:

@@ -17,9 +17,15 @@ PRODUCTION_VARIABLES = {
 }
 
 
+NO_ENV_FILE = str(BACKEND / "tests" / "no-such.env")
+
+
 def manage(*arguments: str, **variables: str) -> subprocess.CompletedProcess[str]:
-    """Run manage.py with only the given variables (plus PATH), as a fresh container would."""
-    environment = {"PATH": os.environ["PATH"], **variables}
+    """Run manage.py with only the given variables (plus PATH), as a fresh container would.
+
+    A developer's own .env is kept out unless a test names a file in ENV_FILE.
+    """
+    environment = {"PATH": os.environ["PATH"], "ENV_FILE": NO_ENV_FILE, **variables}
     return subprocess.run(
         [sys.executable, "manage.py", *arguments],
         cwd=BACKEND,
@@ -80,6 +86,24 @@ def test_database_url_is_built_from_parts_for_ecs_secrets() -> None:
     parts = {"DB_HOST": "db.internal", "DB_USER": "app", "DB_PASSWORD": "p@ss/word", "DB_NAME": "shop"}
     assert setting("DATABASES['default']['PASSWORD']", ENVIRONMENT="stg", **variables, **parts) == "p@ss/word"
     assert setting("DATABASES['default']['HOST']", ENVIRONMENT="stg", **variables, **parts) == "db.internal"
+
+
+def test_env_file_is_loaded_and_the_environment_wins(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    lines = [f"{name}={value}" for name, value in PRODUCTION_VARIABLES.items()]
+    env_file.write_text("# deployed settings\nENVIRONMENT=stg\n" + "\n".join(lines) + "\nexport LOG_LEVEL='warning'\n")
+    assert setting("ENVIRONMENT", ENV_FILE=str(env_file)) == "stg"
+    assert setting("LOG_LEVEL", ENV_FILE=str(env_file)) == "WARNING"
+    assert setting("ALLOWED_HOSTS", ENV_FILE=str(env_file)) == "['shop.example.com']"
+    assert setting("ALLOWED_HOSTS", ENV_FILE=str(env_file), ALLOWED_HOSTS="api.example.com") == "['api.example.com']"
+
+
+def test_malformed_env_file_stops_with_one_line(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("ENVIRONMENT=stg\nthis is not a setting\n")
+    result = manage("check", ENV_FILE=str(env_file))
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"configuration error: {env_file}:2 is not a KEY=VALUE line"
 
 
 def test_copied_env_example_behaves_like_no_environment() -> None:

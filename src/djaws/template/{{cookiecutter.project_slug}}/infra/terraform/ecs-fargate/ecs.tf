@@ -56,7 +56,7 @@ locals {
   containers = {
     web = {
       image       = local.backend_image
-      command     = ["gunicorn", "config.wsgi:application", "-c", "config/gunicorn.py"]
+      command     = ["python", "-m", "config.server"]
       port        = 8000
       environment = local.backend_environment
       secrets     = local.backend_secrets
@@ -99,7 +99,7 @@ locals {
 }
 
 resource "aws_ecs_task_definition" "service" {
-  #checkov:skip=CKV_AWS_336:The app writes to /tmp (celery beat schedule, gunicorn and Next.js caches); the images run as a non-root user instead.
+  #checkov:skip=CKV_AWS_336:The app writes to /tmp (celery beat schedule and Next.js caches); the images run as a non-root user instead.
   for_each = local.enabled_services
 
   family                   = local.service_names[each.key]
