@@ -12,45 +12,22 @@ import asyncio
 import hashlib
 import json
 import uuid
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 
-import boto3
 import pytest
 import requests
 import websockets
-from moto.server import ThreadedMotoServer
 from support.commands import beat_command, web_command, websocket_command, worker_command
 from support.processes import background
 from support.projects import run, uv_environment
+from support.s3 import EMULATOR_CREDENTIALS, s3_emulator
 from support.services import Services, free_port, wait_for_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.services]
 
 BUCKET = "e2e-media-bucket"
 CONTENT = b"id,name\n1,Ada\n2,Grace\n"
-
-
-@contextmanager
-def s3_emulator() -> Iterator[str]:
-    """moto's S3 on a loopback port with the media bucket created; yields the endpoint URL."""
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
-    server.start()
-    endpoint = f"http://127.0.0.1:{port}"
-    try:
-        client = boto3.client(
-            "s3",
-            endpoint_url=endpoint,
-            region_name="us-east-1",
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
-        client.create_bucket(Bucket=BUCKET)
-        yield endpoint
-    finally:
-        server.stop()
 
 
 async def receive_event(url: str, trigger: object) -> dict:
@@ -79,7 +56,7 @@ def test_production_processes_serve_the_whole_file_flow(
     web_port, websocket_port = free_port(), free_port()
 
     with ExitStack() as stack:
-        endpoint = stack.enter_context(s3_emulator())
+        endpoint = stack.enter_context(s3_emulator(BUCKET))
         environment = {
             **uv_environment(),
             "ENVIRONMENT": "prod",
@@ -91,9 +68,7 @@ def test_production_processes_serve_the_whole_file_flow(
             "REDIS_URL": services.redis_url,
             "AWS_STORAGE_BUCKET_NAME": BUCKET,
             "AWS_S3_ENDPOINT_URL": endpoint,
-            "AWS_REGION": "us-east-1",
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
+            **EMULATOR_CREDENTIALS,
             "WEB_HOST": "127.0.0.1",
             "WEB_PORT": str(web_port),
         }

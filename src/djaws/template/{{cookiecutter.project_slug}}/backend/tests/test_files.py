@@ -16,6 +16,7 @@ from apps.accounts.models import User
 from apps.files.models import UploadedFile
 from apps.files.processing import purge_stale_uploads, sniff_content_type
 from apps.files.serializers import UploadedFileSerializer
+from apps.files.storage import LocalUploadStorage
 from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db
@@ -51,6 +52,17 @@ def test_upload_rejects_declared_size_over_limit(api: APIClient, settings: Any) 
     response = api.post("/api/files/uploads/", {"filename": "big.txt", "content_type": "text/plain", "size": 101})
     assert response.status_code == 400
     assert "size" in response.json()
+
+
+def test_failed_signing_leaves_no_record(api: APIClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*arguments: object) -> dict:
+        raise RuntimeError("no credentials to sign with")
+
+    monkeypatch.setattr(LocalUploadStorage, "presign_upload", refuse)
+    api.raise_request_exception = False
+    response = api.post("/api/files/uploads/", {"filename": "a.csv", "content_type": "text/csv", "size": 3})
+    assert response.status_code == 500
+    assert not UploadedFile.objects.exists()
 
 
 def test_upload_key_is_under_user_prefix(api: APIClient, user: User) -> None:

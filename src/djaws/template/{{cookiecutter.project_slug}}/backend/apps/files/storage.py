@@ -206,3 +206,13 @@ def get_upload_storage() -> UploadStorage:
     if settings.FILE_STORAGE == "s3":
         return S3UploadStorage(settings.AWS_STORAGE_BUCKET_NAME, settings.AWS_REGION, settings.AWS_S3_ENDPOINT_URL)
     return LocalUploadStorage(Path(settings.MEDIA_ROOT))
+
+
+def load_client_data() -> None:
+    """Load boto3's S3 service data into this process without keeping a client.
+
+    The web server calls it before forking its workers, which then share these pages; the throwaway
+    client never sends a request, so no connection or credential lookup crosses the fork.
+    """
+    if settings.FILE_STORAGE == "s3":
+        _s3_client.__wrapped__(settings.AWS_REGION, settings.AWS_S3_ENDPOINT_URL)

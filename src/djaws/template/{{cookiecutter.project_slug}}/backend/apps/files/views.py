@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -45,14 +46,17 @@ class FileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Destr
         incoming = UploadRequestSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
-        upload = UploadedFile.objects.create(
-            owner_id=request.user.pk,
-            key=new_object_key(request.user.pk, data["filename"]),
-            filename=data["filename"],
-            content_type=data["content_type"],
-            size=data["size"],
-        )
-        presigned = get_upload_storage().presign_upload(upload.key, upload.content_type, settings.FILE_UPLOAD_MAX_BYTES)
+        # One transaction: if signing fails (say, no credentials), no orphan record is left behind.
+        with transaction.atomic():
+            upload = UploadedFile.objects.create(
+                owner_id=request.user.pk,
+                key=new_object_key(request.user.pk, data["filename"]),
+                filename=data["filename"],
+                content_type=data["content_type"],
+                size=data["size"],
+            )
+            storage = get_upload_storage()
+            presigned = storage.presign_upload(upload.key, upload.content_type, settings.FILE_UPLOAD_MAX_BYTES)
         ticket = {"file": upload, "upload": presigned, "expires_in": settings.FILE_UPLOAD_URL_TTL}
         return Response(UploadTicketSerializer(ticket).data, status=status.HTTP_201_CREATED)
 
