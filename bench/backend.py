@@ -26,7 +26,7 @@ import requests
 REPOSITORY = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPOSITORY / "tests"))
 
-from support.commands import beat_command, web_command, worker_command  # noqa: E402
+from support.commands import beat_command, web_command, websocket_command, worker_command  # noqa: E402
 from support.processes import background  # noqa: E402
 from support.projects import uv_environment  # noqa: E402
 from support.s3 import EMULATOR_CREDENTIALS, s3_emulator  # noqa: E402
@@ -34,7 +34,7 @@ from support.services import Services, free_port, running_services  # noqa: E402
 
 SERVER_COMMANDS = {
     # The production command: granian (config/server.py), workers from WEB_CONCURRENCY.
-    "granian": ["python", "-m", "config.server"],
+    "granian": web_command(Path()),
     # The alternatives it was chosen over: sync gunicorn workers (installed here for the comparison) ...
     "gunicorn": [
         "gunicorn",
@@ -353,21 +353,7 @@ def main() -> int:
         uvicorn = production_venv / "bin" / "uvicorn"
         if uvicorn.exists():
             port = free_port()
-            with background(
-                [
-                    str(uvicorn),
-                    "config.asgi:application",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(port),
-                    "--no-access-log",
-                    "--lifespan",
-                    "off",
-                ],
-                backend,
-                environment,
-            ) as websocket:
+            with background(websocket_command(production_venv / "bin", port), backend, environment) as websocket:
                 wait_healthy(f"http://127.0.0.1:{port}/api/health/")
                 rss, pss = memory_of(websocket.pid)
                 results.append(("websocket process (uvicorn) memory", f"RSS {rss:.0f} MiB, PSS {pss:.0f} MiB"))

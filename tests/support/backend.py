@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from subprocess import Popen
 
-from support.commands import worker_command
+from support.commands import websocket_command, worker_command
 from support.processes import background
 from support.projects import run, uv_environment
 from support.services import Services, wait_for_port
@@ -97,14 +97,7 @@ def local_storage_backend(
     }
     run([str(python), "manage.py", "migrate", "--noinput"], backend, env=environment)
     commands = {
-        "asgi": [
-            str(binaries / "uvicorn"),
-            "config.asgi:application",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
+        "asgi": websocket_command(binaries, port),
         "worker": worker_command(binaries),
     }
     _assert_port_free(port)

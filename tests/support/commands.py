@@ -14,7 +14,7 @@ def web_command(binaries: Path) -> list[str]:
 
 
 def websocket_command(binaries: Path, port: int) -> list[str]:
-    """uvicorn serving the ASGI application (websockets) on a loopback port."""
+    """uvicorn serving the ASGI application (HTTP and websockets) on a loopback port."""
     return [
         str(binaries / "uvicorn"),
         "config.asgi:application",

@@ -3,6 +3,7 @@ DATABASE_URL and REDIS_URL are set."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +17,12 @@ from apps.accounts.models import User
 from apps.files import storage
 
 PASSWORD = "correct-horse-battery-staple"
+BACKEND = Path(__file__).resolve().parent.parent
+
+
+def fresh_process_environment(**variables: str) -> dict[str, str]:
+    """Only PATH and the given variables, as a fresh container has; a developer's own .env stays out."""
+    return {"PATH": os.environ["PATH"], "ENV_FILE": str(BACKEND / "tests" / "no-such.env"), **variables}
 
 
 @pytest.fixture(autouse=True)

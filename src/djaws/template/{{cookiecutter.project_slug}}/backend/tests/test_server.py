@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import subprocess
@@ -11,26 +10,26 @@ import time
 import urllib.request
 from pathlib import Path
 
-BACKEND = Path(__file__).resolve().parent.parent
-NO_ENV_FILE = str(BACKEND / "tests" / "no-such.env")
+from tests.conftest import BACKEND, fresh_process_environment
+
+SERVER = [sys.executable, "-m", "config.server"]
 
 
-def server(*arguments: str, **variables: str) -> subprocess.Popen[str]:
-    environment = {"PATH": os.environ["PATH"], "ENV_FILE": NO_ENV_FILE, **variables}
+def server(**variables: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "config.server", *arguments],
-        cwd=BACKEND,
-        env=environment,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+        SERVER, cwd=BACKEND, env=fresh_process_environment(**variables), stderr=subprocess.PIPE, text=True
     )
 
 
 def check(**variables: str) -> subprocess.CompletedProcess[str]:
-    process = server("--check", **variables)
-    stdout, stderr = process.communicate(timeout=60)
-    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+    return subprocess.run(
+        [*SERVER, "--check"],
+        cwd=BACKEND,
+        env=fresh_process_environment(**variables),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def free_port() -> int:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
-BACKEND = Path(__file__).resolve().parent.parent
+from tests.conftest import BACKEND, fresh_process_environment
+
 PRODUCTION_VARIABLES = {
     "SECRET_KEY": "x7Hq-3vZk!r9Wm2pLs8Tn4Yb6Jc1Fd5Gh0Ke+Nu=Pa*Qw&Ro^Sx%Vy$Zt#",
     "ALLOWED_HOSTS": "shop.example.com",
@@ -17,15 +17,12 @@ PRODUCTION_VARIABLES = {
 }
 
 
-NO_ENV_FILE = str(BACKEND / "tests" / "no-such.env")
-
-
 def manage(*arguments: str, **variables: str) -> subprocess.CompletedProcess[str]:
     """Run manage.py with only the given variables (plus PATH), as a fresh container would.
 
     A developer's own .env is kept out unless a test names a file in ENV_FILE.
     """
-    environment = {"PATH": os.environ["PATH"], "ENV_FILE": NO_ENV_FILE, **variables}
+    environment = fresh_process_environment(**variables)
     return subprocess.run(
         [sys.executable, "manage.py", *arguments],
         cwd=BACKEND,
