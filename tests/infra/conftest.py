@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from emulator import Emulator, running_emulator
 from stacks import EC2_PROJECT_NAME, ECS_PROJECT_NAME, StackCycle, new_cycle, start_cycles
-from terraform_runner import require_tools, write_cli_config
+from terraform_runner import require_tools, warm_plugin_cache, write_cli_config
 
 REGION = "ap-northeast-2"
 APPLY_FIXTURES = {"ecs_stack", "ec2_stack"}
@@ -26,7 +26,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def terraform_cli_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A Terraform CLI config using the local provider mirror; fails the session loudly without Terraform."""
     require_tools()
-    return write_cli_config(tmp_path_factory.mktemp("terraform"))
+    cli_config = write_cli_config(tmp_path_factory.mktemp("terraform"))
+    warm_plugin_cache(cli_config)
+    return cli_config
 
 
 @pytest.fixture(scope="session")

@@ -63,6 +63,20 @@ def write_cli_config(directory: Path) -> Path:
     return config
 
 
+def warm_plugin_cache(cli_config: Path) -> None:
+    """Put the AWS provider into the plugin cache once, before stacks initialise in parallel.
+
+    Terraform's plugin cache is not safe for concurrent writers: two first inits at once fail with
+    "mkdir ...: file exists". Later inits only link from the filled cache.
+    """
+    module = cli_config.parent / "warm-plugin-cache"
+    module.mkdir(exist_ok=True)
+    (module / "main.tf").write_text(
+        'terraform {\n  required_providers {\n    aws = { source = "hashicorp/aws", version = "~> 5.100" }\n  }\n}\n'
+    )
+    Terraform(module, cli_config).init_offline()
+
+
 def emulator_override(endpoint: str) -> str:
     """Provider settings that point every AWS call at the emulator (test-only override file)."""
     endpoints = "\n".join(f'    {service} = "{endpoint}"' for service in EMULATED_SERVICES)
