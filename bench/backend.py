@@ -189,10 +189,11 @@ def memory_in_use(backend: Path, venv: Path, environment: dict[str, str], workdi
         in_use = environment | EMULATOR_CREDENTIALS
         in_use |= {"AWS_STORAGE_BUCKET_NAME": MEMORY_BUCKET, "AWS_S3_ENDPOINT_URL": endpoint}
         in_use |= {"WEB_HOST": "127.0.0.1", "WEB_PORT": str(port), "LOG_LEVEL": "WARNING"}
+        in_use |= {"BEAT_SCHEDULE_FILE": str(workdir / "celerybeat-schedule")}
         processes = {"web (granian, 2 workers)": web_command(venv / "bin")}
-        if (venv / "bin" / "celery").exists():
-            processes["celery worker (threads pool, concurrency 4)"] = worker_command(venv / "bin", loglevel="WARNING")
-            processes["celery beat"] = beat_command(venv / "bin", workdir / "celerybeat-schedule", loglevel="WARNING")
+        if (backend / "config" / "worker.py").exists():
+            processes["celery worker (threads pool, concurrency 4)"] = worker_command(venv / "bin")
+            processes["celery beat"] = beat_command(venv / "bin")
         with ExitStack() as stack:
             running = {
                 name: stack.enter_context(background(command, backend, in_use)) for name, command in processes.items()

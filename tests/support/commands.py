@@ -26,31 +26,11 @@ def websocket_command(binaries: Path, port: int) -> list[str]:
     ]
 
 
-def worker_command(binaries: Path, loglevel: str = "INFO") -> list[str]:
-    """The Celery worker: one process, a pool of four threads."""
-    return [
-        str(binaries / "celery"),
-        "-A",
-        "config.celery",
-        "worker",
-        "--pool",
-        "threads",
-        "--concurrency",
-        "4",
-        "--loglevel",
-        loglevel,
-    ]
+def worker_command(binaries: Path) -> list[str]:
+    """The Celery worker (config/worker.py): a pool of WORKER_CONCURRENCY threads, LOG_LEVEL from the environment."""
+    return [str(binaries / "python"), "-m", "config.worker"]
 
 
-def beat_command(binaries: Path, schedule: Path, loglevel: str = "INFO") -> list[str]:
-    """Celery beat, with its schedule file somewhere writable."""
-    return [
-        str(binaries / "celery"),
-        "-A",
-        "config.celery",
-        "beat",
-        "--loglevel",
-        loglevel,
-        "--schedule",
-        str(schedule),
-    ]
+def beat_command(binaries: Path) -> list[str]:
+    """Celery beat (config/beat.py), without Django's apps; its schedule file is BEAT_SCHEDULE_FILE."""
+    return [str(binaries / "python"), "-m", "config.beat"]

@@ -40,7 +40,13 @@ ALWAYS = [
     "backend/apps/files/storage.py",
     "backend/tests/test_files.py",
 ]
-WITH_CELERY = ["backend/config/celery.py", "backend/apps/files/tasks.py", "backend/tests/test_tasks.py"]
+WITH_CELERY = [
+    "backend/config/celery.py",
+    "backend/config/worker.py",
+    "backend/config/beat.py",
+    "backend/apps/files/tasks.py",
+    "backend/tests/test_tasks.py",
+]
 WITH_WEBSOCKET = ["backend/config/routing.py", "backend/apps/notifications", "backend/tests/test_websocket.py"]
 WITH_FRONTEND = ["frontend/package.json"]
 ECS_ONLY = ["infra/terraform/ecs-fargate"]
@@ -162,7 +168,7 @@ def test_images_and_compose_run_the_tested_production_commands(rendered_projects
     assert services["web"]["command"] == ["python", *web[1:]]
     if answers_of(name)["use_celery"] == "y":
         assert services["worker"]["command"] == worker_command(Path())
-        assert services["beat"]["command"] == beat_command(Path(), Path("/tmp/celerybeat-schedule"))
+        assert services["beat"]["command"] == beat_command(Path())
 
 
 def test_plain_cookiecutter_renders_the_same_files(rendered_projects: dict[str, Path], tmp_path: Path) -> None:

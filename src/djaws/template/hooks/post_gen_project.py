@@ -14,6 +14,8 @@ DEPLOYMENT = "{{ cookiecutter.aws_deployment }}"
 # Paths that exist only when an option is on (or a target is chosen).
 ONLY_WITH_CELERY = [
     "backend/config/celery.py",
+    "backend/config/worker.py",
+    "backend/config/beat.py",
     "backend/apps/files/tasks.py",
     "backend/tests/test_tasks.py",
 ]

@@ -21,6 +21,7 @@ from granian.log import LogLevels
 from granian.server import Server
 
 from config import env
+from config import logging as project_logging
 
 APPLICATION = "config.wsgi:application"
 
@@ -37,10 +38,6 @@ def log_config(log_format: str) -> dict[str, Any]:
 def server_options() -> dict[str, Any]:
     """Granian's settings, from the environment (and .env, as settings.py reads it)."""
     env.load_dotenv()
-    is_local = env.text("ENVIRONMENT", "local").lower() == "local"
-    log_level = env.text("LOG_LEVEL", "INFO").lower()
-    if log_level not in LogLevels.__members__:
-        env.stop(f"LOG_LEVEL={log_level!r} is not one of {', '.join(LogLevels.__members__)}")
     return {
         "interface": Interfaces.WSGI,
         "address": env.text("WEB_HOST", "0.0.0.0"),
@@ -54,23 +51,29 @@ def server_options() -> dict[str, Any]:
         "workers_max_rss": env.integer("WEB_WORKER_MAX_RSS_MIB", 200) or None,
         # Requests in flight get this long to finish on SIGTERM (ECS waits 30 s before SIGKILL).
         "workers_kill_timeout": env.integer("WEB_GRACEFUL_TIMEOUT", 20),
-        "log_level": LogLevels(log_level),
-        "log_dictconfig": log_config(env.text("LOG_FORMAT", "text" if is_local else "json")),
+        "log_level": LogLevels(project_logging.level_from_environment().lower()),
+        "log_dictconfig": log_config(project_logging.format_from_environment()),
         # The application logs each request with its request id; granian's access log would repeat it.
         "log_access": False,
     }
 
 
 def preload() -> None:
-    """Load Django, the S3 client's data and the task producer once, before the workers fork.
+    """Load Django, the views, the S3 client's data and the task producer once, before the workers fork.
 
     The workers share those pages instead of each building its own copy (like gunicorn's
     preload_app); see bench/ for the figures. Nothing here opens a connection. gc.freeze() keeps the
     collector from touching, and so copying, the shared objects.
     """
+    from django.urls import reverse
+
     import config.wsgi  # noqa: F401  (sets Django up)
     from apps.files.storage import load_client_data
 
+    # What each worker's first request would otherwise import and build on its own, ~6 MiB apiece:
+    # every view (reversing a URL loads the URLconf and its maps) and the JWT backend.
+    reverse("health-live")
+    importlib.import_module("rest_framework_simplejwt.state")
     load_client_data()
     if importlib.util.find_spec("config.celery"):  # projects generated with Celery
         from config.celery import load_producer

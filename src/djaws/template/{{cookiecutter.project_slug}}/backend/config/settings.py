@@ -9,6 +9,7 @@ line naming the variable. The full list of variables is in ../.env.example.
 from __future__ import annotations
 
 import ssl
+import tempfile
 import tomllib
 from datetime import timedelta
 from pathlib import Path
@@ -17,6 +18,7 @@ from urllib.parse import quote
 import dj_database_url
 
 from config import env
+from config import logging as project_logging
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env.load_dotenv()
@@ -163,13 +165,19 @@ if USE_CELERY:
     CELERY_TASK_SERIALIZER = "json"
     CELERY_ACCEPT_CONTENT = ["json"]
     CELERY_TIMEZONE = TIME_ZONE
+    # Tasks mostly wait on S3 and the database: threads share one copy of Django where processes would not.
+    CELERY_WORKER_POOL = "threads"
+    CELERY_WORKER_CONCURRENCY = env.integer("WORKER_CONCURRENCY", 4)
+    CELERY_BEAT_SCHEDULE_FILENAME = env.text(
+        "BEAT_SCHEDULE_FILE", str(Path(tempfile.gettempdir()) / "celerybeat-schedule")
+    )
     if REDIS_USES_TLS:
         CELERY_BROKER_USE_SSL = {"ssl_cert_reqs": ssl.CERT_REQUIRED}
         CELERY_REDIS_BACKEND_USE_SSL = {"ssl_cert_reqs": ssl.CERT_REQUIRED}
     CELERY_BEAT_SCHEDULE = {
         "purge-stale-uploads": {
             "task": "apps.files.tasks.purge_stale_uploads",
-            "schedule": timedelta(hours=1),
+            "schedule": timedelta(seconds=env.integer("FILE_PURGE_INTERVAL_SECONDS", 60 * 60)),
         },
     }
 
@@ -282,8 +290,8 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Logging: JSON lines with request ids outside local -------------------------------------------
-LOG_LEVEL = env.text("LOG_LEVEL", "INFO").upper()
-LOG_FORMAT = env.text("LOG_FORMAT", "text" if IS_LOCAL else "json")
+LOG_LEVEL = project_logging.level_from_environment()
+LOG_FORMAT = project_logging.format_from_environment()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

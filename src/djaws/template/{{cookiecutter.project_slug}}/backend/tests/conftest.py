@@ -4,6 +4,7 @@ DATABASE_URL and REDIS_URL are set."""
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,6 +24,13 @@ BACKEND = Path(__file__).resolve().parent.parent
 def fresh_process_environment(**variables: str) -> dict[str, str]:
     """Only PATH and the given variables, as a fresh container has; a developer's own .env stays out."""
     return {"PATH": os.environ["PATH"], "ENV_FILE": str(BACKEND / "tests" / "no-such.env"), **variables}
+
+
+def run_fresh(command: list[str], **variables: str) -> subprocess.CompletedProcess[str]:
+    """Run a command in backend/ as a fresh container would, with only the given variables."""
+    return subprocess.run(
+        command, cwd=BACKEND, env=fresh_process_environment(**variables), capture_output=True, text=True, timeout=120
+    )
 
 
 @pytest.fixture(autouse=True)

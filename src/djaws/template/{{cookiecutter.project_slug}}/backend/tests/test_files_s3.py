@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -12,6 +14,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from apps.files.models import UploadedFile
+from apps.files.storage import get_upload_storage
 
 pytestmark = pytest.mark.django_db
 
@@ -93,3 +96,17 @@ def test_download_is_short_lived_presigned_get(
     assert query["X-Amz-Expires"] == [str(settings.FILE_DOWNLOAD_URL_TTL)]
     assert "attachment" in query["response-content-disposition"][0]
     assert body["expires_in"] == settings.FILE_DOWNLOAD_URL_TTL
+
+
+def test_threads_starting_together_share_one_client(s3_bucket: Any) -> None:
+    """A worker's threads take their first tasks at once; they must not each build a client."""
+    storage = get_upload_storage()
+    start = threading.Barrier(8)
+
+    def first_use(_: int) -> int:
+        start.wait()
+        return id(storage.client)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        clients = set(pool.map(first_use, range(8)))
+    assert len(clients) == 1

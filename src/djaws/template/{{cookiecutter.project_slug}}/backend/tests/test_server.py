@@ -10,7 +10,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from tests.conftest import BACKEND, fresh_process_environment
+from tests.conftest import BACKEND, fresh_process_environment, run_fresh
 
 SERVER = [sys.executable, "-m", "config.server"]
 
@@ -22,14 +22,7 @@ def server(**variables: str) -> subprocess.Popen[str]:
 
 
 def check(**variables: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*SERVER, "--check"],
-        cwd=BACKEND,
-        env=fresh_process_environment(**variables),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return run_fresh([*SERVER, "--check"], **variables)
 
 
 def free_port() -> int:

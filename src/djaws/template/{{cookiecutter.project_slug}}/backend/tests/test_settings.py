@@ -6,7 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import BACKEND, fresh_process_environment
+import pytest
+
+from tests.conftest import BACKEND, run_fresh
 
 PRODUCTION_VARIABLES = {
     "SECRET_KEY": "x7Hq-3vZk!r9Wm2pLs8Tn4Yb6Jc1Fd5Gh0Ke+Nu=Pa*Qw&Ro^Sx%Vy$Zt#",
@@ -22,15 +24,7 @@ def manage(*arguments: str, **variables: str) -> subprocess.CompletedProcess[str
 
     A developer's own .env is kept out unless a test names a file in ENV_FILE.
     """
-    environment = fresh_process_environment(**variables)
-    return subprocess.run(
-        [sys.executable, "manage.py", *arguments],
-        cwd=BACKEND,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_fresh([sys.executable, "manage.py", *arguments], **variables)
 
 
 def setting(name: str, **variables: str) -> str:
@@ -55,6 +49,15 @@ def test_missing_required_variable_stops_with_one_line() -> None:
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1
     assert "DATABASE_URL" in lines[0]
+
+
+@pytest.mark.parametrize(("variable", "value"), [("LOG_LEVEL", "LOUD"), ("LOG_FORMAT", "xml")])
+def test_unknown_log_level_or_format_stops_with_one_line(variable: str, value: str) -> None:
+    result = manage("check", **{variable: value})
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert variable in lines[0]
 
 
 def test_unknown_environment_is_rejected() -> None:

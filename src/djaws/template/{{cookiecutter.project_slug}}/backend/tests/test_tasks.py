@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import subprocess
+import sys
 from datetime import timedelta
 
 import pytest
@@ -13,6 +16,7 @@ from apps.accounts.models import User
 from apps.files.models import UploadedFile
 from apps.files.storage import LocalUploadStorage
 from config.celery import app
+from tests.conftest import run_fresh
 
 pytestmark = pytest.mark.django_db
 
@@ -59,3 +63,52 @@ def test_beat_schedules_registered_tasks() -> None:
     app.loader.import_default_modules()
     for entry in app.conf.beat_schedule.values():
         assert entry["task"] in app.tasks
+
+
+def python(code: str, **variables: str) -> subprocess.CompletedProcess[str]:
+    """Run code in a fresh interpreter, as a container starts."""
+    return run_fresh([sys.executable, "-c", code], **variables)
+
+
+def test_beat_reads_the_schedule_without_setting_django_up() -> None:
+    result = python(
+        "import django.apps\n"
+        "from config.beat import app\n"
+        "entry = app.conf.beat_schedule['purge-stale-uploads']\n"
+        "print(entry['task'], entry['schedule'].total_seconds(), app.conf.beat_schedule_filename)\n"
+        "print('django apps loaded:', django.apps.apps.ready)",
+        FILE_PURGE_INTERVAL_SECONDS="90",
+        BEAT_SCHEDULE_FILE="/srv/beat/schedule",
+    )
+    assert result.returncode == 0, result.stderr
+    schedule, loaded = result.stdout.strip().splitlines()
+    assert schedule.split() == ["apps.files.tasks.purge_stale_uploads", "90.0", "/srv/beat/schedule"]
+    assert loaded == "django apps loaded: False"
+
+
+def test_worker_runs_a_pool_of_threads_sized_from_the_environment() -> None:
+    result = python(
+        "from config.celery import app; print(app.conf.worker_pool, app.conf.worker_concurrency)",
+        WORKER_CONCURRENCY="6",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["threads", "6"]
+
+
+@pytest.mark.parametrize("module", ["config.celery", "config.beat"])
+def test_worker_and_beat_log_json_lines_outside_local(module: str) -> None:
+    """What the worker and beat do at start (app.log.setup) must give the project's JSON lines, not Celery's text."""
+    result = python(
+        f"import logging\nfrom {module} import app\n"
+        "app.log.setup(loglevel='INFO', redirect_stdouts=False)\n"
+        "logging.getLogger('celery.beat').info('schedule checked')",
+        ENVIRONMENT="demo",
+        SECRET_KEY="k" * 50,
+        ALLOWED_HOSTS="demo.example.com",
+        DATABASE_URL="postgres://app:secret@db.internal:5432/app",
+        REDIS_URL="redis://cache.internal:6379/0",
+        AWS_STORAGE_BUCKET_NAME="shop-media-demo",
+    )
+    assert result.returncode == 0, result.stderr
+    entries = [json.loads(line) for line in result.stdout.splitlines()]
+    assert {"logger": "celery.beat", "level": "INFO", "message": "schedule checked"}.items() <= entries[-1].items()

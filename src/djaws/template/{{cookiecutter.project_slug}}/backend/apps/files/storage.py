@@ -7,6 +7,7 @@ the frontend flow is identical with or without AWS.
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -69,7 +70,10 @@ class S3UploadStorage:
 
     @property
     def client(self):  # boto3 clients are typed only at run time
-        return _s3_client(self.region, self.endpoint_url)
+        # Threads (the worker's pool) starting at once would each build a client and boto3 session, and the
+        # copies cost ~30 MiB they never give back (bench/); the lock makes them wait for the first one.
+        with _client_creation:
+            return _s3_client(self.region, self.endpoint_url)
 
     def presign_upload(self, key: str, content_type: str, max_bytes: int) -> dict:
         return self.client.generate_presigned_post(
@@ -115,6 +119,9 @@ class S3UploadStorage:
     def check(self) -> str:
         self.client.head_bucket(Bucket=self.bucket)
         return f"s3://{self.bucket}"
+
+
+_client_creation = threading.Lock()
 
 
 @cache

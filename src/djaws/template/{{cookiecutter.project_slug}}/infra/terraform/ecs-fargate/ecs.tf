@@ -77,14 +77,14 @@ locals {
     }
     worker = {
       image       = local.backend_image
-      command     = ["celery", "-A", "config.celery", "worker", "--pool", "threads", "--concurrency", "4", "--loglevel", "INFO"]
+      command     = ["python", "-m", "config.worker"]
       port        = null
       environment = local.backend_environment
       secrets     = local.backend_secrets
     }
     beat = {
       image       = local.backend_image
-      command     = ["celery", "-A", "config.celery", "beat", "--loglevel", "INFO", "--schedule", "/tmp/celerybeat-schedule"]
+      command     = ["python", "-m", "config.beat"]
       port        = null
       environment = local.backend_environment
       secrets     = local.backend_secrets
