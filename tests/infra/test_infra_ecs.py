@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 from aws_checks import (
@@ -22,6 +23,7 @@ from aws_checks import (
     tagged_project_resources,
 )
 from stacks import ENVIRONMENT, StackCycle
+from support.commands import beat_command, web_command, worker_command
 from terraform_runner import Terraform
 
 # Tests in this module run in file order: the destroy test comes last. Under xdist, every test of
@@ -167,7 +169,7 @@ def test_task_definitions_follow_the_backend_contract(ecs_stack: StackCycle) -> 
     ecs = ecs_stack.emulator.client("ecs")
     web = ecs.describe_task_definition(taskDefinition=names["ecs_service_web"])["taskDefinition"]
     container = web["containerDefinitions"][0]
-    assert container["command"] == ["python", "-m", "config.server"]
+    assert container["command"] == web_command(Path())
     assert container["portMappings"][0]["containerPort"] == 8000
     assert container["image"].startswith(ecs_stack.outputs["ecr_repository_urls"]["backend"])
     secrets = {secret["name"]: secret["valueFrom"] for secret in container["secrets"]}
@@ -182,8 +184,9 @@ def test_task_definitions_follow_the_backend_contract(ecs_stack: StackCycle) -> 
     assert environment["AWS_STORAGE_BUCKET_NAME"] == names["media_bucket"]
     assert environment["DB_NAME"] == ecs_stack.names.database_name
     assert not any(secret_value in json.dumps(environment) for secret_value in ("password", "SECRET_KEY="))
-    beat = ecs.describe_task_definition(taskDefinition=names["ecs_service_beat"])["taskDefinition"]
-    assert beat["containerDefinitions"][0]["command"][-2:] == ["--schedule", "/tmp/celerybeat-schedule"]
+    for service, command in (("worker", worker_command(Path())), ("beat", beat_command(Path()))):
+        definition = ecs.describe_task_definition(taskDefinition=names[f"ecs_service_{service}"])["taskDefinition"]
+        assert definition["containerDefinitions"][0]["command"] == command
 
 
 def test_media_bucket_is_private_with_cors_and_lifecycle(ecs_stack: StackCycle) -> None:
