@@ -59,6 +59,9 @@ def write_cli_config(directory: Path) -> Path:
         f'  filesystem_mirror {{\n    path = "{PLUGIN_MIRROR}"\n  }}\n'
         "}\n"
         f'plugin_cache_dir = "{cache}"\n'
+        # Without this, an init with no lock file yet (every stack here) installs from the mirror into the
+        # cache again instead of linking from it, and parallel inits race ("mkdir ...: file exists").
+        "plugin_cache_may_break_dependency_lock_file = true\n"
     )
     return config
 
@@ -66,8 +69,8 @@ def write_cli_config(directory: Path) -> Path:
 def warm_plugin_cache(cli_config: Path) -> None:
     """Put the AWS provider into the plugin cache once, before stacks initialise in parallel.
 
-    Terraform's plugin cache is not safe for concurrent writers: two first inits at once fail with
-    "mkdir ...: file exists". Later inits only link from the filled cache.
+    Terraform's plugin cache is not safe for concurrent writers: two inits writing it at once fail with
+    "mkdir ...: file exists". Later inits only link from the filled cache (see write_cli_config).
     """
     module = cli_config.parent / "warm-plugin-cache"
     module.mkdir(exist_ok=True)
