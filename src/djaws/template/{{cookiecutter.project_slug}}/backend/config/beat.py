@@ -25,10 +25,7 @@ signals.setup_logging.connect(project_logging.configure_from_settings)
 
 def main() -> int:
     env.load_dotenv()
-    app.Beat(
-        loglevel=project_logging.level_from_environment(),
-        quiet=project_logging.format_from_environment() == "json",
-    ).run()
+    app.Beat(**project_logging.celery_start_options()).run()
     return 0
 
 

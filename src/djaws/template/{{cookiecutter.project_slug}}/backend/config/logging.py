@@ -38,6 +38,11 @@ def format_from_environment() -> str:
     return log_format
 
 
+def celery_start_options() -> dict[str, object]:
+    """How the worker and beat start: the log level, and Celery's banner only where logs are for people."""
+    return {"loglevel": level_from_environment(), "quiet": format_from_environment() == "json"}
+
+
 def configure_from_settings(**_: object) -> None:
     """Celery's setup_logging receiver: the worker and beat log through settings.LOGGING, as Django does.
 

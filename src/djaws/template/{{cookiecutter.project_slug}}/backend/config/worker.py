@@ -15,11 +15,7 @@ from config.celery import app
 
 def main() -> int:
     env.load_dotenv()
-    worker = app.Worker(
-        loglevel=project_logging.level_from_environment(),
-        # The banner is for people at a terminal; outside local development every line is JSON.
-        quiet=project_logging.format_from_environment() == "json",
-    )
+    worker = app.Worker(**project_logging.celery_start_options())
     worker.start()
     return worker.exitcode
 

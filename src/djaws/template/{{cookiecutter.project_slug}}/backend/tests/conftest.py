@@ -19,6 +19,14 @@ from apps.files import storage
 
 PASSWORD = "correct-horse-battery-staple"
 BACKEND = Path(__file__).resolve().parent.parent
+# What every environment but local requires (hosts that do not resolve: nothing here connects).
+PRODUCTION_VARIABLES = {
+    "SECRET_KEY": "x7Hq-3vZk!r9Wm2pLs8Tn4Yb6Jc1Fd5Gh0Ke+Nu=Pa*Qw&Ro^Sx%Vy$Zt#",
+    "ALLOWED_HOSTS": "shop.example.com",
+    "DATABASE_URL": "postgres://app:secret@db.internal:5432/app",
+    "REDIS_URL": "redis://cache.internal:6379/0",
+    "AWS_STORAGE_BUCKET_NAME": "shop-media-prod",
+}
 
 
 def fresh_process_environment(**variables: str) -> dict[str, str]:

@@ -8,15 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import BACKEND, run_fresh
-
-PRODUCTION_VARIABLES = {
-    "SECRET_KEY": "x7Hq-3vZk!r9Wm2pLs8Tn4Yb6Jc1Fd5Gh0Ke+Nu=Pa*Qw&Ro^Sx%Vy$Zt#",
-    "ALLOWED_HOSTS": "shop.example.com",
-    "DATABASE_URL": "postgres://app:secret@db.internal:5432/app",
-    "REDIS_URL": "redis://cache.internal:6379/0",
-    "AWS_STORAGE_BUCKET_NAME": "shop-media-prod",
-}
+from tests.conftest import BACKEND, PRODUCTION_VARIABLES, run_fresh
 
 
 def manage(*arguments: str, **variables: str) -> subprocess.CompletedProcess[str]:

@@ -16,7 +16,7 @@ from apps.accounts.models import User
 from apps.files.models import UploadedFile
 from apps.files.storage import LocalUploadStorage
 from config.celery import app
-from tests.conftest import run_fresh
+from tests.conftest import PRODUCTION_VARIABLES, run_fresh
 
 pytestmark = pytest.mark.django_db
 
@@ -103,11 +103,7 @@ def test_worker_and_beat_log_json_lines_outside_local(module: str) -> None:
         "app.log.setup(loglevel='INFO', redirect_stdouts=False)\n"
         "logging.getLogger('celery.beat').info('schedule checked')",
         ENVIRONMENT="demo",
-        SECRET_KEY="k" * 50,
-        ALLOWED_HOSTS="demo.example.com",
-        DATABASE_URL="postgres://app:secret@db.internal:5432/app",
-        REDIS_URL="redis://cache.internal:6379/0",
-        AWS_STORAGE_BUCKET_NAME="shop-media-demo",
+        **PRODUCTION_VARIABLES,
     )
     assert result.returncode == 0, result.stderr
     entries = [json.loads(line) for line in result.stdout.splitlines()]
