@@ -7,6 +7,10 @@ missing_packages() {
   command -v make >/dev/null 2>&1 || echo make
   # Browser tests drive Debian's Chromium through Playwright (never `playwright install`).
   [ -x /usr/bin/chromium ] || echo chromium
+  # The EC2 host deploy test builds and runs the generated images with podman (no Docker engine here);
+  # the base images are made with debootstrap (tests/support/containers.py).
+  command -v podman >/dev/null 2>&1 || echo podman buildah fuse-overlayfs slirp4netns uidmap runc
+  command -v debootstrap >/dev/null 2>&1 || echo debootstrap
 }
 
 main() {

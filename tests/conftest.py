@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import settings
-from support.projects import OPTION_SETS_BY_NAME, generate_option_set, install_backend
+from support.projects import OPTION_SETS_BY_NAME, generate_option_set, install_backend, install_ops
 from support.services import Services, running_services
 
 # CI explores the same examples every run (reproducible failures); local runs keep exploring new ones.
@@ -50,6 +50,12 @@ class BackendInstaller(dict[str, Path]):
 def installed_backends(generated_projects: dict[str, Path]) -> BackendInstaller:
     """Generated backends, installed on first use."""
     return BackendInstaller(generated_projects)
+
+
+@pytest.fixture(scope="session")
+def installed_ops(generated_projects: dict[str, Path]) -> Path:
+    """The default project's ops CLI, installed from its lock; its code is the same in every option set."""
+    return install_ops(generated_projects["default"])
 
 
 @pytest.fixture(scope="session")

@@ -68,6 +68,7 @@ RESOURCE_KINDS: tuple[ResourceKind, ...] = (
     ResourceKind("iam_instance_role", "ec2-instance", 64),
     ResourceKind("iam_flow_logs_role", "vpc-flow-logs", 64),
     ResourceKind("iam_deploy_role", "github-deploy", 64, per_environment=False),
+    ResourceKind("iam_infra_role", "github-infra", 64, per_environment=False),
     # Data: RDS identifiers up to 63, ElastiCache replication groups up to 40.
     ResourceKind("rds_instance", "db", 63),
     ResourceKind("db_subnet_group", "db-subnets", 255),
@@ -219,7 +220,7 @@ class ProjectNames:
         }
 
     def shared(self) -> dict[str, str]:
-        """Names of the resources one project shares across environments (state bucket, deploy role)."""
+        """Names of the resources one project shares across environments (state bucket, GitHub roles)."""
         return {
             kind.key: resource_name(self.resource_prefix, kind.key)
             for kind in RESOURCE_KINDS

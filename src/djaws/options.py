@@ -107,6 +107,12 @@ OPTIONS: tuple[Option, ...] = (
         check=_check_github_owner,
     ),
     Option(
+        "main_environment",
+        "Environment the main branch deploys to: a client demo, or production (dev and stg have their own branches).",
+        "demo",
+        choices=("demo", "prod"),
+    ),
+    Option(
         "domain_name",
         "Domain name the site will be served on (optional; the ALB/host name is used otherwise).",
         "",

@@ -23,6 +23,25 @@ what users apply to AWS. Each patch names the gap it closes:
 - Application Auto Scaling: ``TagResource``/``UntagResource``/``ListTagsForResource`` are missing
   (HTTP 500); the provider calls them whenever default tags are set.
 
+moto's ECS and SSM are API-only: nothing runs a container or a shell command. For the deploy tests
+(``ops deploy`` and friends), ``CONTAINER_RUNTIME`` stands in for the container runtime and the SSM
+agent, and a test chooses what each container or command does (``Emulator.runtime``):
+
+- ECS tasks: a task started by ``RunTask`` reaches ``STOPPED`` after a few ``DescribeTasks`` calls
+  (moto's own state machine) and its container then reports the exit code the runtime table gives
+  for its image or command (default 0), with ``stoppedReason`` as ECS sets it; the container's output
+  lines go to its ``awslogs`` stream (``prefix/container/task-id``) as the awslogs driver writes them.
+- ECS ``RunTask`` fails (HTTP 500) for a Fargate task definition whose containers leave memory to
+  the task level, as ours do: moto adds up container memory for EC2 placement. Fargate places
+  nothing, so a container without its own memory counts the task's.
+- ECS services: ``UpdateService`` leaves moto's single deployment describing the old task definition
+  and count, so a service never looks steady on the new revision; here an update collapses the
+  deployments into one ``PRIMARY`` deployment of the service's task definition, ``COMPLETED``, with
+  ``runningCount = desiredCount`` (what ECS shows once a rollout has finished). ``MOTO_ECS_SERVICE_RUNNING``
+  is not needed for that.
+- SSM Run Command: every invocation reports ``Success`` with no output; here it reports the exit code
+  and output the runtime table gives for the command text (``Failed`` for a non-zero exit).
+
 The module must run in the process that serves the requests, hence ``ThreadedMotoServer``.
 """
 
@@ -32,9 +51,11 @@ import json
 import logging
 import os
 import socket
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import moto
@@ -297,6 +318,146 @@ def _patch_application_autoscaling() -> None:
     ApplicationAutoScalingResponse.list_tags_for_resource = list_tags_for_resource  # type: ignore[attr-defined]
 
 
+@dataclass(frozen=True)
+class ContainerOutcome:
+    """What one container (or one shell command) does when it runs: its exit code and output lines."""
+
+    exit_code: int = 0
+    output: tuple[str, ...] = ()
+
+
+@dataclass
+class ContainerRuntime:
+    """Stands in for the container runtime and SSM agent moto lacks; tests choose each outcome.
+
+    ``outcomes`` maps a text to an outcome: the first text found in a container's image or command
+    (or in an SSM command's script) decides what it does; anything else exits 0 with no output.
+    """
+
+    outcomes: dict[str, ContainerOutcome] = field(default_factory=dict)
+
+    def outcome_for(self, *texts: str) -> ContainerOutcome:
+        """The outcome of the first table entry found in any of the texts."""
+        for key, outcome in self.outcomes.items():
+            if any(key in text for text in texts):
+                return outcome
+        return ContainerOutcome()
+
+
+CONTAINER_RUNTIME = ContainerRuntime()
+
+
+def _write_container_logs(task: Any, container_definition: dict[str, Any], lines: tuple[str, ...]) -> None:
+    """Put a container's output into its awslogs stream, as the awslogs log driver does."""
+    from moto.logs.models import logs_backends
+
+    log_configuration = container_definition.get("logConfiguration") or {}
+    options = log_configuration.get("options") or {}
+    if log_configuration.get("logDriver") != "awslogs" or not lines:
+        return
+    logs = logs_backends[task._account_id][task.region_name]
+    group = options["awslogs-group"]
+    stream = f"{options['awslogs-stream-prefix']}/{container_definition['name']}/{task.id}"
+    if group not in logs.groups:
+        return
+    logs.create_log_stream(group, stream)
+    now = int(time.time() * 1000)
+    logs.put_log_events(
+        group, stream, [{"timestamp": now + index, "message": line} for index, line in enumerate(lines)]
+    )
+
+
+def _patch_ecs_runtime() -> None:
+    """One-off tasks stop with the runtime table's exit code; service updates finish their rollout."""
+    from moto.ecs.models import EC2ContainerServiceBackend, Task
+
+    task_init = Task.__init__
+
+    def task_init_with_outcome(self: Task, *args: Any, **kwargs: Any) -> None:
+        task_init(self, *args, **kwargs)
+        definition = kwargs["task_definition"]
+        container_definition = definition.container_definitions[0]
+        overrides = {entry.get("name"): entry for entry in (self.overrides or {}).get("containerOverrides", [])}
+        command = overrides.get(container_definition["name"], {}).get("command") or container_definition.get(
+            "command", []
+        )
+        self._djaws_outcome = CONTAINER_RUNTIME.outcome_for(container_definition["image"], " ".join(command))
+        _write_container_logs(self, container_definition, self._djaws_outcome.output)
+
+    advance = Task.advance
+
+    def advance_to_outcome(self: Task) -> None:
+        # DescribeTasks advances a task one state; once it reads STOPPED, its container has exited.
+        advance(self)
+        if self.status == "STOPPED" and hasattr(self, "_djaws_outcome"):
+            for container in self.containers:
+                container.exitCode = self._djaws_outcome.exit_code
+                container.last_status = "STOPPED"
+            self.desired_status = "STOPPED"
+            self.stopped_reason = self.stopped_reason or "Essential container in task exited"
+
+    calculate_requirements = EC2ContainerServiceBackend._calculate_task_resource_requirements
+
+    def requirements_with_task_memory(task_definition: Any) -> dict[str, Any]:
+        if all(container.get("memory") is None for container in task_definition.container_definitions):
+            task_memory = int(task_definition.memory or 0)
+            return {"CPU": int(task_definition.cpu or 0), "MEMORY": task_memory, "PORTS": [], "PORTS_UDP": []}
+        return calculate_requirements(task_definition)
+
+    EC2ContainerServiceBackend._calculate_task_resource_requirements = staticmethod(requirements_with_task_memory)  # type: ignore[method-assign,assignment]
+    Task.__init__ = task_init_with_outcome  # type: ignore[method-assign]
+    Task.advance = advance_to_outcome  # type: ignore[method-assign]
+
+    update_service = EC2ContainerServiceBackend.update_service
+
+    def update_service_to_steady_state(self: EC2ContainerServiceBackend, service_properties: dict[str, Any]) -> Any:
+        service = update_service(self, service_properties)
+        if service.deployment_controller.get("type", "ECS") == "ECS":
+            previous = service.deployments[0] if service.deployments else {}
+            service.running_count, service.pending_count = service.desired_count, 0
+            deployment_id = f"ecs-svc/{int(time.time() * 1e6)}"
+            service.deployments = [
+                {
+                    **previous,
+                    "id": deployment_id,
+                    "status": "PRIMARY",
+                    "taskDefinition": service.task_definition,
+                    "desiredCount": service.desired_count,
+                    "runningCount": service.desired_count,
+                    "pendingCount": 0,
+                    "failedTasks": 0,
+                    "rolloutState": "COMPLETED",
+                    "rolloutStateReason": f"ECS deployment {deployment_id} completed.",
+                    "updatedAt": datetime.now(UTC),
+                }
+            ]
+        return service
+
+    EC2ContainerServiceBackend.update_service = update_service_to_steady_state  # type: ignore[method-assign]
+
+
+def _patch_ssm_runtime() -> None:
+    """Run Command invocations report the runtime table's exit code and output for their script."""
+    from moto.ssm.models import Command
+
+    invocation_response = Command.invocation_response
+
+    def invocation_with_outcome(self: Command, instance_id: str, plugin_name: str) -> dict[str, Any]:
+        invocation = invocation_response(self, instance_id, plugin_name)
+        script = "\n".join((self.parameters or {}).get("commands", []))
+        outcome = CONTAINER_RUNTIME.outcome_for(script)
+        status = "Success" if outcome.exit_code == 0 else "Failed"
+        invocation.update(
+            ResponseCode=outcome.exit_code,
+            Status=status,
+            StatusDetails=status,
+            StandardOutputContent="".join(f"{line}\n" for line in outcome.output),
+        )
+        return invocation
+
+    Command.invocation_response = invocation_with_outcome  # type: ignore[method-assign]
+
+
 def patch_moto() -> None:
     """Apply every patch once per process."""
     global _patched
@@ -309,6 +470,8 @@ def patch_moto() -> None:
     _patch_rds()
     _patch_s3()
     _patch_application_autoscaling()
+    _patch_ecs_runtime()
+    _patch_ssm_runtime()
     _patched = True
 
 
@@ -325,6 +488,8 @@ class Emulator:
 
     endpoint: str
     region: str
+    # What containers and SSM commands do when they "run" (see the module docstring).
+    runtime: ContainerRuntime = field(default_factory=lambda: CONTAINER_RUNTIME)
 
     def client(self, service: str) -> Any:
         """A boto3 client for this emulator."""

@@ -26,6 +26,41 @@ from stacks import ENVIRONMENT, StackCycle
 from support.commands import beat_command, web_command, worker_command
 from terraform_runner import Terraform
 
+from djaws.naming import ENVIRONMENTS
+
+# What ops deploy, rollback, migrate, manage and releases call (bootstrap/deploy_role.tf); nothing else.
+DEPLOY_ROLE_ACTIONS = {
+    "ecr:GetAuthorizationToken",
+    "ecr:BatchCheckLayerAvailability",
+    "ecr:BatchGetImage",
+    "ecr:CompleteLayerUpload",
+    "ecr:DescribeImages",
+    "ecr:GetDownloadUrlForLayer",
+    "ecr:InitiateLayerUpload",
+    "ecr:PutImage",
+    "ecr:UploadLayerPart",
+    "ecs:DescribeTaskDefinition",
+    "ecs:ListTaskDefinitions",
+    "ecs:RegisterTaskDefinition",
+    "ecs:DescribeServices",
+    "ecs:UpdateService",
+    "ecs:RunTask",
+    "ecs:DescribeTasks",
+    "ecs:StopTask",
+    "ecs:TagResource",
+    "iam:PassRole",
+    "ssm:SendCommand",
+    "ssm:GetCommandInvocation",
+    "ec2:DescribeInstances",
+    "application-autoscaling:DescribeScalableTargets",
+    "application-autoscaling:RegisterScalableTarget",
+    "logs:FilterLogEvents",
+    "logs:GetLogEvents",
+    "s3:ListBucket",
+    "s3:GetObject",
+    "s3:PutObject",
+}
+
 # Tests in this module run in file order: the destroy test comes last. Under xdist, every test of
 # both applied stacks runs on one worker, which applies the two stacks once, in parallel.
 pytestmark = pytest.mark.xdist_group("infra-apply")
@@ -53,15 +88,58 @@ def test_state_bucket_is_versioned_private_and_tls_only(ecs_stack: StackCycle) -
     assert policy["Statement"][0]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
 
 
-def test_deploy_role_trusts_only_this_repository(ecs_stack: StackCycle) -> None:
-    """GitHub OIDC: audience sts.amazonaws.com, subjects of this repository's environments and branches."""
-    role = ecs_stack.emulator.client("iam").get_role(RoleName=ecs_stack.names.shared()["iam_deploy_role"])["Role"]
-    condition = role["AssumeRolePolicyDocument"]["Statement"][0]["Condition"]
-    assert condition["StringEquals"] == {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"}
-    subjects = condition["StringLike"]["token.actions.githubusercontent.com:sub"]
+@pytest.mark.parametrize("role", ["iam_deploy_role", "iam_infra_role"])
+def test_deploy_role_trusts_only_this_repository(ecs_stack: StackCycle, role: str) -> None:
+    """GitHub OIDC, both roles: audience sts.amazonaws.com and exactly this repository's four GitHub environments."""
+    iam = ecs_stack.emulator.client("iam")
+    document = iam.get_role(RoleName=ecs_stack.names.shared()[role])["Role"]["AssumeRolePolicyDocument"]
     repository = f"acme-corp/{ecs_stack.names.project_slug}"
-    assert f"repo:{repository}:environment:prod" in subjects
-    assert all(subject.startswith(f"repo:{repository}:") for subject in subjects)
+    assert document["Statement"][0]["Condition"] == {
+        "StringEquals": {
+            "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+            "token.actions.githubusercontent.com:sub": [
+                f"repo:{repository}:environment:{environment}" for environment in ENVIRONMENTS
+            ],
+        }
+    }
+
+
+def test_deploy_role_can_deploy_but_not_change_infrastructure(ecs_stack: StackCycle) -> None:
+    """Exactly the actions ops deploy/rollback/migrate/manage/releases call; "*" only where AWS takes no ARN."""
+    iam = ecs_stack.emulator.client("iam")
+    shared = ecs_stack.names.shared()
+    policy = iam.get_role_policy(RoleName=shared["iam_deploy_role"], PolicyName="deploy")["PolicyDocument"]
+    statements = {statement["Sid"]: statement for statement in policy["Statement"]}
+    actions = {action for statement in statements.values() for action in statement["Action"]}
+    assert actions == DEPLOY_ROLE_ACTIONS
+    on_everything = {sid for sid, statement in statements.items() if "*" in statement["Resource"]}
+    assert on_everything == {"EcrLogin", "TaskDefinitions", "FollowHostCommands", "ResumeAutoscaling"}
+    repositories = statements["PushAndPullImages"]["Resource"]
+    assert any(arn.endswith(f"repository/{ecs_stack.environment_names['ecr_backend']}") for arn in repositories)
+    assert statements["WriteReleaseRecords"]["Resource"] == [
+        f"arn:aws:s3:::{shared['state_bucket']}/{ecs_stack.names.resource_prefix}/*/releases/*"
+    ]
+    assert statements["PassTaskRoles"]["Condition"] == {
+        "StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}
+    }
+
+
+def test_infra_role_changes_infrastructure_but_not_the_github_roles(ecs_stack: StackCycle) -> None:
+    """PowerUserAccess plus IAM on the stacks' own roles; denied every IAM action on the two GitHub roles."""
+    iam = ecs_stack.emulator.client("iam")
+    shared = ecs_stack.names.shared()
+    attached = iam.list_attached_role_policies(RoleName=shared["iam_infra_role"])["AttachedPolicies"]
+    assert [policy["PolicyName"] for policy in attached] == ["PowerUserAccess"]
+    policy = iam.get_role_policy(RoleName=shared["iam_infra_role"], PolicyName="stack-iam")["PolicyDocument"]
+    statements = {statement["Sid"]: statement for statement in policy["Statement"]}
+    roles = statements["StackRolesAndInstanceProfiles"]["Resource"]
+    assert any(arn.endswith(f":role/{ecs_stack.environment_names['iam_execution_role']}") for arn in roles)
+    assert not any(shared["iam_deploy_role"] in arn or shared["iam_infra_role"] in arn for arn in roles)
+    denied = statements["NoChangesToGitHubRoles"]
+    assert (denied["Effect"], denied["Action"]) == ("Deny", ["iam:*"])
+    assert sorted(arn.rsplit("/", 1)[1] for arn in denied["Resource"]) == sorted(
+        [shared["iam_deploy_role"], shared["iam_infra_role"]]
+    )
 
 
 def test_names_are_the_naming_modules_and_fit_aws_limits(ecs_stack: StackCycle) -> None:
@@ -156,7 +234,8 @@ def test_services_roll_back_failed_deployments_and_allow_exec(ecs_stack: StackCy
         assert service["enableExecuteCommand"], service["serviceName"]
         assert service["launchType"] == "FARGATE"
     beat = next(service for service in services if service["serviceName"] == names["ecs_service_beat"])
-    assert beat["desiredCount"] == 1
+    # Zero tasks until the first `ops deploy` (test_deploy_ecs.py runs before this module), then one.
+    assert beat["desiredCount"] <= 1 and ecs_stack.outputs["service_desired_counts"]["beat"] == 1
     assert beat["deploymentConfiguration"]["maximumPercent"] == 100
     web = next(service for service in services if service["serviceName"] == names["ecs_service_web"])
     assert web["healthCheckGracePeriodSeconds"] == 60
@@ -173,9 +252,14 @@ def test_task_definitions_follow_the_backend_contract(ecs_stack: StackCycle) -> 
     assert container["portMappings"][0]["containerPort"] == 8000
     assert container["image"].startswith(ecs_stack.outputs["ecr_repository_urls"]["backend"])
     secrets = {secret["name"]: secret["valueFrom"] for secret in container["secrets"]}
-    assert set(secrets) == {"SECRET_KEY", "DB_PASSWORD"}
-    assert secrets["DB_PASSWORD"].endswith(":password::")
+    assert set(secrets) == {"SECRET_KEY"}, "the rotating database password is read by the app, not injected"
     environment = {variable["name"]: variable["value"] for variable in container["environment"]}
+    database_secret = ecs_stack.outputs["database_secret_arn"]
+    assert environment["DB_PASSWORD_SECRET_ARN"] == database_secret
+    iam = ecs_stack.emulator.client("iam")
+    task_policy = json.dumps(iam.get_role_policy(RoleName=names["iam_task_role"], PolicyName="app")["PolicyDocument"])
+    execution_policy = iam.get_role_policy(RoleName=names["iam_execution_role"], PolicyName="start-tasks")
+    assert database_secret in task_policy and database_secret not in json.dumps(execution_policy["PolicyDocument"])
     alb_dns = ecs_stack.outputs["alb_dns_name"]
     assert environment["ENVIRONMENT"] == ENVIRONMENT
     assert alb_dns in environment["ALLOWED_HOSTS"].split(",")
@@ -294,6 +378,11 @@ def test_prod_plan_adds_https_autoscaling_and_nat(
     assert "aws_nat_gateway.main[0]" in planned
     requests = planned['aws_appautoscaling_policy.requests["web"]']["target_tracking_scaling_policy_configuration"][0]
     assert requests["predefined_metric_specification"][0]["predefined_metric_type"] == "ALBRequestCountPerTarget"
+    # Services start with zero tasks: scaling stays suspended until ops deploy verifies a release.
+    for service in ("web", "websocket", "frontend", "worker"):
+        suspended = planned[f'aws_appautoscaling_target.service["{service}"]']["suspended_state"][0]
+        assert all(suspended.values()), service
+    assert planned['aws_ecs_service.service["web"]']["desired_count"] == 0
     assert (
         planned["aws_db_instance.main"]["deletion_protection"]
         and not planned["aws_db_instance.main"]["skip_final_snapshot"]
@@ -330,6 +419,7 @@ def test_destroy_leaves_nothing(ecs_stack: StackCycle) -> None:
         for arn in tagged_project_resources(emulator, ecs_stack.names.resource_prefix)
         if shared["state_bucket"] not in arn
         and shared["iam_deploy_role"] not in arn
+        and shared["iam_infra_role"] not in arn
         and ":oidc-provider/" not in arn
         and not arn.startswith("arn:aws:ecs:")
     ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from emulator import Emulator
+from emulator import ContainerOutcome, Emulator
 
 
 def test_elasticache_group_has_member_clusters_and_deletes_at_once(emulator: Emulator) -> None:
@@ -128,3 +128,84 @@ def test_scalable_target_tags(emulator: Emulator) -> None:
     assert scaling.list_tags_for_resource(ResourceARN=arn)["Tags"] == {"Environment": "demo"}
     ecs.delete_service(cluster="patch-scaling", service="app", force=True)
     ecs.delete_cluster(cluster="patch-scaling")
+
+
+def test_one_off_task_stops_with_the_runtime_exit_code_and_logs(emulator: Emulator) -> None:
+    """RunTask of a Fargate task definition: STOPPED after a few DescribeTasks, the chosen exit code, its log lines."""
+    ec2, ecs, logs = emulator.client("ec2"), emulator.client("ecs"), emulator.client("logs")
+    vpc = ec2.create_vpc(CidrBlock="10.98.0.0/16")["Vpc"]["VpcId"]
+    ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": True})
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.98.1.0/24")["Subnet"]["SubnetId"]
+    group = ec2.create_security_group(GroupName="runtime-check", Description="runtime check", VpcId=vpc)["GroupId"]
+    ecs.create_cluster(clusterName="runtime-check")
+    logs.create_log_group(logGroupName="/runtime-check/web")
+    log_options = {
+        "awslogs-group": "/runtime-check/web",
+        "awslogs-region": emulator.region,
+        "awslogs-stream-prefix": "web",
+    }
+    ecs.register_task_definition(
+        family="runtime-check",
+        networkMode="awsvpc",
+        requiresCompatibilities=["FARGATE"],
+        cpu="256",
+        memory="512",
+        containerDefinitions=[
+            {"name": "web", "image": "app:1", "logConfiguration": {"logDriver": "awslogs", "options": log_options}}
+        ],
+    )
+    emulator.runtime.outcomes["migrate"] = ContainerOutcome(2, ("Applying...", "boom"))
+    try:
+        task = ecs.run_task(
+            cluster="runtime-check",
+            taskDefinition="runtime-check",
+            launchType="FARGATE",
+            networkConfiguration={"awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [group]}},
+            overrides={"containerOverrides": [{"name": "web", "command": ["python", "manage.py", "migrate"]}]},
+        )["tasks"][0]
+        for _ in range(10):
+            described = ecs.describe_tasks(cluster="runtime-check", tasks=[task["taskArn"]])["tasks"][0]
+            if described["lastStatus"] == "STOPPED":
+                break
+        assert described["lastStatus"] == "STOPPED" and described["containers"][0]["exitCode"] == 2
+        stream = f"web/web/{task['taskArn'].rsplit('/', 1)[-1]}"
+        events = logs.get_log_events(logGroupName="/runtime-check/web", logStreamName=stream, startFromHead=True)
+        assert [event["message"] for event in events["events"]] == ["Applying...", "boom"]
+    finally:
+        emulator.runtime.outcomes.clear()
+
+
+def test_service_update_reaches_steady_state_on_the_new_revision(emulator: Emulator) -> None:
+    """UpdateService: one PRIMARY deployment of the new task definition, running = desired, COMPLETED."""
+    ecs = emulator.client("ecs")
+    ecs.create_cluster(clusterName="steady-check")
+    first = ecs.register_task_definition(
+        family="steady-check", containerDefinitions=[{"name": "app", "image": "app:1", "memory": 128}]
+    )["taskDefinition"]["taskDefinitionArn"]
+    ecs.create_service(cluster="steady-check", serviceName="steady-check", taskDefinition=first, desiredCount=0)
+    second = ecs.register_task_definition(
+        family="steady-check", containerDefinitions=[{"name": "app", "image": "app:2", "memory": 128}]
+    )["taskDefinition"]["taskDefinitionArn"]
+    ecs.update_service(cluster="steady-check", service="steady-check", taskDefinition=second, desiredCount=2)
+    service = ecs.describe_services(cluster="steady-check", services=["steady-check"])["services"][0]
+    assert service["runningCount"] == service["desiredCount"] == 2
+    assert [(entry["status"], entry["taskDefinition"], entry["rolloutState"]) for entry in service["deployments"]] == [
+        ("PRIMARY", second, "COMPLETED")
+    ]
+
+
+def test_run_command_reports_the_runtime_outcome(emulator: Emulator) -> None:
+    """SendCommand: the invocation reports the exit code and output chosen for its script."""
+    ssm = emulator.client("ssm")
+    emulator.runtime.outcomes["deploy.sh bad"] = ContainerOutcome(1, ("restored the previous tag",))
+    try:
+        command = ssm.send_command(
+            InstanceIds=["i-0123456789abcdef0"],
+            DocumentName="AWS-RunShellScript",
+            Parameters={"commands": ["bash deploy/ec2/deploy.sh bad"]},
+        )["Command"]
+        invocation = ssm.get_command_invocation(CommandId=command["CommandId"], InstanceId="i-0123456789abcdef0")
+    finally:
+        emulator.runtime.outcomes.clear()
+    assert (invocation["Status"], invocation["ResponseCode"]) == ("Failed", 1)
+    assert invocation["StandardOutputContent"] == "restored the previous tag\n"

@@ -36,6 +36,7 @@ OPTION_SETS: tuple[OptionSet, ...] = (
             "frontend": "none",
             "domain_name": "shop.example.com",
             "github_owner": "acme-corp",
+            "main_environment": "prod",
         },
     ),
     OptionSet("no_celery_no_websocket", {"project_name": "Plain API", "use_celery": "n", "use_websocket": "n"}),
@@ -83,3 +84,9 @@ def install_backend(project: Path) -> Path:
     backend = project / "backend"
     run(["uv", "sync", "--locked", "--quiet"], backend)
     return backend / ".venv" / "bin" / "python"
+
+
+def install_ops(project: Path) -> Path:
+    """``uv sync --locked`` of the generated ``ops`` CLI, as CI installs it; returns its ``ops`` executable."""
+    run(["uv", "sync", "--locked", "--quiet", "--project", "ops"], project)
+    return project / "ops" / ".venv" / "bin" / "ops"

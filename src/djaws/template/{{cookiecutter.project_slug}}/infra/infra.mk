@@ -1,5 +1,6 @@
-# Terraform wrappers, included from the Makefile. ENV is demo, dev, stg or prod (default demo).
-# State lives in the bucket `make infra-bootstrap` creates; see infra/README.md.
+# Terraform through the ops CLI, included from the Makefile: the create-infra and destroy workflows
+# run the same commands. ENV is demo, dev, stg or prod (default demo). The state bucket and the
+# GitHub roles come from the bootstrap stack, which `make init` applies; see infra/README.md.
 
 ENV ?= demo
 TERRAFORM ?= terraform
@@ -7,33 +8,25 @@ INFRA_TARGET := {{ cookiecutter.aws_deployment }}
 INFRA_DIR := infra/terraform/$(INFRA_TARGET)
 INFRA_ENVIRONMENTS := demo dev stg prod
 
-.PHONY: infra-check-env
-infra-check-env:
-	@case " $(INFRA_ENVIRONMENTS) " in *" $(ENV) "*) ;; *) echo "ENV must be one of: $(INFRA_ENVIRONMENTS) (got '$(ENV)')" >&2; exit 2 ;; esac
-
-.PHONY: infra-bootstrap
-infra-bootstrap: ## Create the Terraform state bucket and the GitHub deploy role (once per AWS account)
-	cd infra/terraform/bootstrap && $(TERRAFORM) init -input=false && $(TERRAFORM) apply
-
 .PHONY: infra-init
-infra-init: infra-check-env ## Point Terraform at ENV's state in the state bucket
-	cd $(INFRA_DIR) && $(TERRAFORM) init -input=false -reconfigure -backend-config=envs/$(ENV).s3.tfbackend
+infra-init: ## Point Terraform at ENV's state in the state bucket
+	$(OPS) infra init --env $(ENV)
 
 .PHONY: infra-plan
-infra-plan: infra-init ## Show what Terraform would change in ENV (make infra-plan ENV=stg)
-	cd $(INFRA_DIR) && $(TERRAFORM) plan -input=false -var-file=envs/$(ENV).tfvars
+infra-plan: ## Show what Terraform would change in ENV (make infra-plan ENV=stg)
+	$(OPS) infra plan --env $(ENV)
 
 .PHONY: infra-apply
-infra-apply: infra-init ## Create or update ENV's infrastructure (asks before it changes anything)
-	cd $(INFRA_DIR) && $(TERRAFORM) apply -input=false -var-file=envs/$(ENV).tfvars
+infra-apply: ## Create or update ENV's infrastructure (asks before it changes anything)
+	$(OPS) infra apply --env $(ENV)
 
 .PHONY: infra-destroy
-infra-destroy: infra-init ## Delete every resource of ENV (asks first; prod's data is deletion-protected)
-	cd $(INFRA_DIR) && $(TERRAFORM) destroy -input=false -var-file=envs/$(ENV).tfvars
+infra-destroy: ## Delete every resource of ENV (asks you to type "destroy ENV"; refused while deletion-protected)
+	$(OPS) infra destroy --env $(ENV)
 
 .PHONY: infra-output
-infra-output: infra-init ## Print ENV's outputs as JSON (what CI and the ops CLI read)
-	@cd $(INFRA_DIR) && $(TERRAFORM) output -json
+infra-output: ## Print ENV's outputs as JSON (what CI and the ops CLI read)
+	@$(OPS) outputs --env $(ENV)
 
 .PHONY: infra-test
 infra-test: ## Offline infra checks: fmt, validate, and terraform test per environment with a mocked AWS

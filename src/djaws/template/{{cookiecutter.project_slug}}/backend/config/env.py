@@ -91,3 +91,12 @@ def listing(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def rate(name: str, default: str) -> str:
+    """A request rate such as 20/minute (a count, then second, minute, hour or day)."""
+    value = text(name, default)
+    count, _, period = value.partition("/")
+    if not (count.isdigit() and int(count) > 0 and period in ("second", "minute", "hour", "day")):
+        stop(f"{name}={value!r} is not a rate such as 20/minute (per second, minute, hour or day)")
+    return value

@@ -48,7 +48,8 @@ CSRF_TRUSTED_ORIGINS = env.listing("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env.text("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin with a rate-limited login form (apps/core/admin_site.py).
+    "apps.core.apps.ProjectAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -113,7 +114,7 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # --- Database -----------------------------------------------------------------------------------
 def _database_url() -> str:
-    """DATABASE_URL, or one assembled from DB_* parts (ECS injects the RDS-managed password as DB_PASSWORD)."""
+    """DATABASE_URL, or one assembled from DB_* parts (the password from DB_PASSWORD, or see below)."""
     url = env.text("DATABASE_URL")
     if url:
         return url
@@ -139,6 +140,23 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.boolean("DB_REQUIRE_SSL", not IS_LOCAL):
     DATABASES["default"].setdefault("OPTIONS", {})["sslmode"] = "require"
+
+# The RDS-managed password rotates every 7 days. With DB_PASSWORD_SECRET_ARN beside the DB_* parts (ECS
+# sets them) each new connection takes the password from that secret, cached and re-read when refused
+# (config/database/), so a rotation needs no restart. A DATABASE_URL carries its own password and wins
+# over the parts, this one included (the EC2 host's .env holds both). The secret's region is in its ARN.
+DB_PASSWORD_SECRET_ARN = "" if env.text("DATABASE_URL") else env.text("DB_PASSWORD_SECRET_ARN")
+if DB_PASSWORD_SECRET_ARN:
+    if not env.text("DB_HOST"):
+        env.stop("DB_PASSWORD_SECRET_ARN is the password of the DB_* parts: set DB_HOST (and DB_USER) too")
+    if env.text("DB_PASSWORD"):
+        env.stop("set DB_PASSWORD or DB_PASSWORD_SECRET_ARN, not both")
+    arn_parts = DB_PASSWORD_SECRET_ARN.split(":")
+    if len(arn_parts) < 7 or arn_parts[0] != "arn" or arn_parts[2] != "secretsmanager" or not arn_parts[3]:
+        env.stop(f"DB_PASSWORD_SECRET_ARN={DB_PASSWORD_SECRET_ARN!r} is not a Secrets Manager secret ARN")
+    DATABASES["default"].update(
+        ENGINE="config.database", PASSWORD_SECRET_ARN=DB_PASSWORD_SECRET_ARN, PASSWORD_SECRET_REGION=arn_parts[3]
+    )
 
 # --- Redis: cache, Celery broker and results, channel layer ---------------------------------------
 REDIS_URL = env.text("REDIS_URL")
@@ -230,8 +248,10 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
+        # Hashed names and a manifest wherever DEBUG is off: the image's collectstatic (DEBUG=false)
+        # writes the manifest that the deployed settings read; runserver with DEBUG serves sources.
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        if IS_LOCAL
+        if DEBUG
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
@@ -252,6 +272,12 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 USE_X_FORWARDED_HOST = False
+# How many proxies in front of the app append to X-Forwarded-For: 1 behind the load balancer (ECS)
+# or nginx (EC2 host), 2 with Cloudflare in front of either, 0 when clients connect directly.
+# Rate limits key on the address these proxies report, never on what a client writes itself.
+TRUSTED_PROXY_HOPS = env.integer("TRUSTED_PROXY_HOPS", 0)
+if not 0 <= TRUSTED_PROXY_HOPS <= 5:
+    env.stop(f"TRUSTED_PROXY_HOPS={TRUSTED_PROXY_HOPS} must be between 0 and 5")
 
 # --- API: DRF, JWT, OpenAPI -----------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -260,12 +286,22 @@ REST_FRAMEWORK = {
     # the full user row (/api/auth/me/) load it.
     "DEFAULT_AUTHENTICATION_CLASSES": ["apps.accounts.authentication.CachedJWTStatelessUserAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": [
+        "apps.core.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_RATES": {"auth": env.text("AUTH_THROTTLE_RATE", "20/minute")},
+    "DEFAULT_THROTTLE_RATES": {
+        "auth": env.rate("AUTH_THROTTLE_RATE", "20/minute"),
+        "auth_account": env.rate("AUTH_ACCOUNT_THROTTLE_RATE", "10/minute"),
+    },
+    # Any DRF throttle keys on the address the trusted proxies report (DRF's default is the whole header).
+    "NUM_PROXIES": TRUSTED_PROXY_HOPS,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SIMPLE_JWT = {

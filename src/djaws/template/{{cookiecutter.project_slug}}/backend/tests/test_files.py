@@ -71,7 +71,8 @@ def test_upload_key_is_under_user_prefix(api: APIClient, user: User) -> None:
     assert upload.key.startswith(f"uploads/{user.pk}/")
     assert upload.key.endswith("/people.csv")
     assert ticket["file"]["status"] == "pending"
-    assert ticket["upload"]["fields"]["key"] == upload.key
+    # The form writes to the incoming key only; completion moves the checked bytes to the file's key.
+    assert ticket["upload"]["fields"]["key"] == upload.key.replace("uploads/", "incoming/", 1)
 
 
 def test_full_flow_upload_complete_process_list_download(
@@ -161,10 +162,12 @@ def test_local_upload_enforces_size_policy(api: APIClient, settings: Any) -> Non
 def test_delete_removes_record_and_bytes(api: APIClient, settings: Any) -> None:
     ticket = start_upload(api)
     post_form(ticket, CONTENT)
+    assert api.post(f"/api/files/{ticket['file']['id']}/complete/").status_code == 200
     key = UploadedFile.objects.get(pk=ticket["file"]["id"]).key
     assert (settings.MEDIA_ROOT / key).exists()
     assert api.delete(f"/api/files/{ticket['file']['id']}/").status_code == 204
     assert not (settings.MEDIA_ROOT / key).exists()
+    assert not any(path.is_file() for path in settings.MEDIA_ROOT.rglob("*"))
     assert not UploadedFile.objects.filter(pk=ticket["file"]["id"]).exists()
 
 
@@ -218,3 +221,18 @@ def test_list_pages_by_cursor_newest_first(api: APIClient) -> None:
     second = api.get(first["next"]).json()
     assert [item["id"] for item in second["results"]] == ids[:1]
     assert second["next"] is None
+
+
+def test_an_object_changed_after_its_check_is_not_moved(api: APIClient, settings: Any) -> None:
+    """Completion moves exactly the bytes it checked (S3: CopySourceIfMatch on the checked ETag)."""
+    from apps.files.storage import UploadChanged, get_upload_storage
+
+    ticket = start_upload(api)
+    assert post_form(ticket, CONTENT) == 204
+    record = UploadedFile.objects.get(pk=ticket["file"]["id"])
+    storage = get_upload_storage()
+    checked = storage.stat_incoming(record.key)
+    assert post_form(ticket, CONTENT + b"3,Katherine Johnson\n") == 204
+    with pytest.raises(UploadChanged):
+        storage.confirm(record.key, checked)
+    assert storage.stat(record.key) is None

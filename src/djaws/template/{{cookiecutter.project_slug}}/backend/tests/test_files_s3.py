@@ -45,9 +45,9 @@ def test_complete_checks_object_with_head_then_processes(
     api: APIClient, s3_bucket: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     ticket = start_upload(api)
-    key = ticket["upload"]["fields"]["key"]
+    incoming = ticket["upload"]["fields"]["key"]
     s3_bucket.put_object(
-        Bucket="test-media-bucket", Key=key, Body=CONTENT, ContentType="text/plain", Tagging="upload-state=pending"
+        Bucket="test-media-bucket", Key=incoming, Body=CONTENT, ContentType="text/plain", Tagging="upload-state=pending"
     )
     with django_capture_on_commit_callbacks(execute=True):
         response = api.post(f"/api/files/{ticket['file']['id']}/complete/")
@@ -55,7 +55,26 @@ def test_complete_checks_object_with_head_then_processes(
     record = UploadedFile.objects.get(pk=ticket["file"]["id"])
     assert record.status == "processed"
     assert record.checksum_sha256 == hashlib.sha256(CONTENT).hexdigest()
-    assert s3_bucket.get_object_tagging(Bucket="test-media-bucket", Key=key)["TagSet"] == []
+    # Moved from the incoming key, untagged: the lifecycle rule keeps it.
+    assert s3_bucket.get_object_tagging(Bucket="test-media-bucket", Key=record.key)["TagSet"] == []
+    keys = [item["Key"] for item in s3_bucket.list_objects_v2(Bucket="test-media-bucket")["Contents"]]
+    assert keys == [record.key]
+
+
+def test_a_form_replayed_after_completion_changes_nothing_served(
+    api: APIClient, s3_bucket: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    ticket = start_upload(api)
+    incoming = ticket["upload"]["fields"]["key"]
+    s3_bucket.put_object(Bucket="test-media-bucket", Key=incoming, Body=CONTENT, ContentType="text/plain")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert api.post(f"/api/files/{ticket['file']['id']}/complete/").status_code == 200
+    # What a replayed form can do: write the incoming key again, with other bytes.
+    s3_bucket.put_object(Bucket="test-media-bucket", Key=incoming, Body=b"MZ\x90\x00", ContentType="text/plain")
+    record = UploadedFile.objects.get(pk=ticket["file"]["id"])
+    served = s3_bucket.get_object(Bucket="test-media-bucket", Key=record.key)["Body"].read()
+    assert served == CONTENT
+    assert record.checksum_sha256 == hashlib.sha256(served).hexdigest()
 
 
 def test_complete_rejects_missing_object(api: APIClient, s3_bucket: Any) -> None:
@@ -85,14 +104,15 @@ def test_download_is_short_lived_presigned_get(
     api: APIClient, s3_bucket: Any, settings: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     ticket = start_upload(api)
-    key = ticket["upload"]["fields"]["key"]
-    s3_bucket.put_object(Bucket="test-media-bucket", Key=key, Body=CONTENT, ContentType="text/plain")
+    s3_bucket.put_object(
+        Bucket="test-media-bucket", Key=ticket["upload"]["fields"]["key"], Body=CONTENT, ContentType="text/plain"
+    )
     with django_capture_on_commit_callbacks(execute=True):
         api.post(f"/api/files/{ticket['file']['id']}/complete/")
     body = api.get(f"/api/files/{ticket['file']['id']}/download/").json()
     url = urlparse(body["url"])
     query = parse_qs(url.query)
-    assert url.path.endswith(key)
+    assert url.path.endswith(UploadedFile.objects.get(pk=ticket["file"]["id"]).key)
     assert query["X-Amz-Expires"] == [str(settings.FILE_DOWNLOAD_URL_TTL)]
     assert "attachment" in query["response-content-disposition"][0]
     assert body["expires_in"] == settings.FILE_DOWNLOAD_URL_TTL

@@ -25,7 +25,7 @@ main() {
 
     local secret_key postgres_password temporary
     secret_key="$(read_secret "$DJANGO_SECRET_KEY_ARN")"
-    postgres_password="$(read_secret "$DB_PASSWORD_SECRET_ARN")"
+    postgres_password="$(read_secret "$POSTGRES_PASSWORD_SECRET_ARN")"
 
     temporary="$(mktemp "$APP_DIR/.env.XXXXXX")"
     trap 'rm -f "$temporary"' EXIT

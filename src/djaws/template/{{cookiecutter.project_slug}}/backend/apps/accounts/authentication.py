@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import time
 from functools import lru_cache
+from typing import Any
 
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.request import Request
 from rest_framework_simplejwt.authentication import JWTStatelessUserAuthentication
 from rest_framework_simplejwt.tokens import Token
 
@@ -34,6 +37,16 @@ class CachedJWTStatelessUserAuthentication(JWTStatelessUserAuthentication):
             # Expired since it was remembered: full validation refuses it with simplejwt's own message.
             return super().get_validated_token(raw_token)
         return token
+
+
+def active_account(request: Request) -> Any:
+    """The signed-in user's row; a token whose account was disabled or deleted since is refused (401)."""
+    from apps.accounts.models import User
+
+    user = User.objects.filter(pk=request.user.pk, is_active=True).first()
+    if user is None:
+        raise AuthenticationFailed("the account is disabled or no longer exists")
+    return user
 
 
 class CachedJWTScheme(SimpleJWTScheme):

@@ -1,5 +1,8 @@
 from django.contrib.auth import password_validation
+from django.db import IntegrityError, transaction
 from rest_framework import serializers
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from apps.accounts.models import User
@@ -17,7 +20,8 @@ class UserSerializer(serializers.ModelSerializer):
 class RegisterSerializer(serializers.ModelSerializer):
     """Sign-up: e-mail and a password that passes Django's validators."""
 
-    password = serializers.CharField(write_only=True, style={"input_type": "password"})
+    # Bounded: hashing a megabyte-long password on every sign-in would be a cheap way to load the server.
+    password = serializers.CharField(write_only=True, max_length=256, style={"input_type": "password"})
 
     class Meta:
         model = User
@@ -35,7 +39,12 @@ class RegisterSerializer(serializers.ModelSerializer):
         return attrs
 
     def create(self, validated_data: dict) -> User:
-        return User.objects.create_user(**validated_data)
+        # Two sign-ups for one address can both pass validate_email; the unique index decides.
+        try:
+            with transaction.atomic():
+                return User.objects.create_user(**validated_data)
+        except IntegrityError as error:
+            raise serializers.ValidationError({"email": ["a user with this e-mail address already exists"]}) from error
 
 
 class LogoutSerializer(serializers.Serializer):
@@ -45,3 +54,13 @@ class LogoutSerializer(serializers.Serializer):
 
     def save(self, **kwargs: object) -> None:
         RefreshToken(self.validated_data["refresh"]).blacklist()
+
+
+class RefreshSerializer(TokenRefreshSerializer):
+    """simplejwt's refresh, with a token whose account was deleted refused (401) rather than a 500."""
+
+    def validate(self, attrs: dict) -> dict:
+        try:
+            return super().validate(attrs)
+        except User.DoesNotExist as error:
+            raise AuthenticationFailed("the account no longer exists", code="user_not_found") from error

@@ -1,15 +1,15 @@
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
-from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework_simplejwt.exceptions import TokenError
-from rest_framework_simplejwt.views import TokenObtainPairView
+from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView, TokenVerifyView
 
+from apps.accounts.authentication import active_account
 from apps.accounts.models import User
-from apps.accounts.serializers import LogoutSerializer, RegisterSerializer, UserSerializer
+from apps.accounts.serializers import LogoutSerializer, RefreshSerializer, RegisterSerializer, UserSerializer
+from apps.accounts.throttling import CREDENTIAL_THROTTLES, AddressThrottle
 
 
 class RegisterView(generics.CreateAPIView):
@@ -18,15 +18,26 @@ class RegisterView(generics.CreateAPIView):
     serializer_class = RegisterSerializer
     permission_classes = [AllowAny]
     authentication_classes: list = []
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "auth"
+    throttle_classes = CREDENTIAL_THROTTLES
 
 
 class ThrottledTokenObtainPairView(TokenObtainPairView):
-    """Sign in with e-mail and password; rate-limited against password guessing."""
+    """Sign in with e-mail and password; rate-limited per address and per account against guessing."""
 
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "auth"
+    throttle_classes = CREDENTIAL_THROTTLES
+
+
+class ThrottledTokenRefreshView(TokenRefreshView):
+    """Exchange a refresh token for new tokens; rate-limited per address."""
+
+    serializer_class = RefreshSerializer
+    throttle_classes = [AddressThrottle]
+
+
+class ThrottledTokenVerifyView(TokenVerifyView):
+    """Check a token's signature and expiry; rate-limited per address."""
+
+    throttle_classes = [AddressThrottle]
 
 
 class MeView(generics.RetrieveAPIView):
@@ -36,10 +47,7 @@ class MeView(generics.RetrieveAPIView):
     permission_classes = [IsAuthenticated]
 
     def get_object(self) -> User:
-        user = User.objects.filter(pk=self.request.user.pk, is_active=True).first()
-        if user is None:
-            raise AuthenticationFailed("the account is disabled or no longer exists")
-        return user
+        return active_account(self.request)
 
 
 class LogoutView(generics.GenericAPIView):
@@ -52,6 +60,8 @@ class LogoutView(generics.GenericAPIView):
     def post(self, request: Request) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        # The blacklist row refers to the account: it must still exist.
+        active_account(request)
         try:
             serializer.save()
         except TokenError as error:

@@ -12,7 +12,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from apps.files.storage import DOWNLOAD_SALT, UPLOAD_SALT, LocalUploadStorage
+from apps.files.storage import DOWNLOAD_SALT, UPLOAD_SALT, LocalUploadStorage, final_key
 
 
 def _local_storage() -> LocalUploadStorage:
@@ -38,6 +38,8 @@ def local_upload(request: HttpRequest) -> HttpResponse:
         return _error("AccessDenied", "the upload signature is not valid", status=403)
     if request.POST.get("key") != grant["key"] or request.POST.get("Content-Type") != grant["content_type"]:
         return _error("AccessDenied", "the form fields do not match the signed policy", status=403)
+    if storage.stat(final_key(grant["key"])) is not None:
+        return _error("AccessDenied", "this upload is complete; its form can no longer change it", status=403)
     uploaded = request.FILES.get("file")
     if uploaded is None:
         return _error("InvalidArgument", "the form has no file field")

@@ -2,6 +2,12 @@
 
 Both backends hand the client the same shape (a POST form for upload, a GET URL for download), so
 the frontend flow is identical with or without AWS.
+
+A presigned upload form stays valid until it expires, even after the upload was completed. So the
+form only ever names an *incoming* key (``incoming/...``); completing the upload checks the
+incoming object and moves exactly that object (same ETag) to the file's key. Anything posted with
+the form afterwards lands on the incoming key again, which nothing reads and the lifecycle rule
+expires: the bytes served, their type and checksum are always the ones that were checked.
 """
 
 from __future__ import annotations
@@ -29,10 +35,25 @@ PENDING_TAGGING = "<Tagging><TagSet><Tag><Key>upload-state</Key><Value>pending</
 
 @dataclass(frozen=True)
 class StoredObject:
-    """What storage knows about an object: its size and declared content type."""
+    """What storage knows about an object: its size, declared content type and version (ETag)."""
 
     size: int
     content_type: str
+    etag: str = ""
+
+
+class UploadChanged(Exception):
+    """The incoming object changed between its check and its move: the check must run again."""
+
+
+def incoming_key(key: str) -> str:
+    """Where the upload form writes the bytes of the file stored at ``key``."""
+    return f"incoming/{key.removeprefix('uploads/')}"
+
+
+def final_key(incoming: str) -> str:
+    """The file's key for an incoming key (the inverse of incoming_key)."""
+    return f"uploads/{incoming.removeprefix('incoming/')}"
 
 
 class UploadStorage(Protocol):
@@ -41,7 +62,8 @@ class UploadStorage(Protocol):
     def presign_upload(self, key: str, content_type: str, max_bytes: int) -> dict: ...
     def presign_download(self, key: str, filename: str) -> str: ...
     def stat(self, key: str) -> StoredObject | None: ...
-    def confirm(self, key: str) -> None: ...
+    def stat_incoming(self, key: str) -> StoredObject | None: ...
+    def confirm(self, key: str, checked: StoredObject) -> None: ...
     def open(self, key: str) -> BinaryIO: ...
     def delete(self, key: str) -> None: ...
     def check(self) -> str: ...
@@ -49,7 +71,8 @@ class UploadStorage(Protocol):
 
 def new_object_key(owner_id: int, filename: str) -> str:
     """A key under the owner's prefix with a random id, so names never collide or leak between users."""
-    safe_name = "".join(char if char.isalnum() or char in "._-" else "_" for char in filename)[-100:] or "file"
+    safe_name = "".join(char if char.isascii() and (char.isalnum() or char in "._-") else "_" for char in filename)
+    safe_name = safe_name[-100:].lstrip(".") or "file"
     return f"uploads/{owner_id}/{uuid.uuid4().hex}/{safe_name}"
 
 
@@ -78,7 +101,7 @@ class S3UploadStorage:
     def presign_upload(self, key: str, content_type: str, max_bytes: int) -> dict:
         return self.client.generate_presigned_post(
             Bucket=self.bucket,
-            Key=key,
+            Key=incoming_key(key),
             Fields={"Content-Type": content_type, "tagging": PENDING_TAGGING},
             Conditions=[
                 {"Content-Type": content_type},
@@ -104,17 +127,42 @@ class S3UploadStorage:
             if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
                 return None
             raise
-        return StoredObject(size=head["ContentLength"], content_type=head.get("ContentType", ""))
+        return StoredObject(
+            size=head["ContentLength"], content_type=head.get("ContentType", ""), etag=head.get("ETag", "")
+        )
 
-    def confirm(self, key: str) -> None:
-        """Drop the pending tag so the lifecycle rule keeps the object."""
-        self.client.delete_object_tagging(Bucket=self.bucket, Key=key)
+    def stat_incoming(self, key: str) -> StoredObject | None:
+        return self.stat(incoming_key(key))
+
+    def confirm(self, key: str, checked: StoredObject) -> None:
+        """Copy the checked incoming object (only if unchanged) to the key, without the pending tag."""
+        from botocore.exceptions import ClientError
+
+        source = incoming_key(key)
+        try:
+            self.client.copy_object(
+                Bucket=self.bucket,
+                Key=key,
+                CopySource={"Bucket": self.bucket, "Key": source},
+                CopySourceIfMatch=checked.etag,
+                TaggingDirective="REPLACE",
+                Tagging="",
+                MetadataDirective="COPY",
+            )
+        except ClientError as error:
+            # Changed since the check, or moved by a completion running at the same time.
+            if error.response.get("Error", {}).get("Code") in ("PreconditionFailed", "412", "NoSuchKey", "404"):
+                raise UploadChanged(key) from error
+            raise
+        self.client.delete_object(Bucket=self.bucket, Key=source)
 
     def open(self, key: str) -> BinaryIO:
         return self.client.get_object(Bucket=self.bucket, Key=key)["Body"]
 
     def delete(self, key: str) -> None:
-        self.client.delete_object(Bucket=self.bucket, Key=key)
+        self.client.delete_objects(
+            Bucket=self.bucket, Delete={"Objects": [{"Key": key}, {"Key": incoming_key(key)}], "Quiet": True}
+        )
 
     def check(self) -> str:
         self.client.head_bucket(Bucket=self.bucket)
@@ -158,10 +206,11 @@ class LocalUploadStorage:
         return path
 
     def presign_upload(self, key: str, content_type: str, max_bytes: int) -> dict:
-        token = signing.dumps({"key": key, "content_type": content_type, "max_bytes": max_bytes}, salt=UPLOAD_SALT)
+        incoming = incoming_key(key)
+        token = signing.dumps({"key": incoming, "content_type": content_type, "max_bytes": max_bytes}, salt=UPLOAD_SALT)
         return {
             "url": reverse("files-local-upload"),
-            "fields": {"key": key, "Content-Type": content_type, "token": token},
+            "fields": {"key": incoming, "Content-Type": content_type, "token": token},
         }
 
     def presign_download(self, key: str, filename: str) -> str:
@@ -183,18 +232,29 @@ class LocalUploadStorage:
             return None
         meta_path = self._meta_path(path)
         meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
-        return StoredObject(size=path.stat().st_size, content_type=meta.get("content_type", ""))
+        status = path.stat()
+        version = f"{status.st_mtime_ns}-{status.st_size}"
+        return StoredObject(size=status.st_size, content_type=meta.get("content_type", ""), etag=version)
 
-    def confirm(self, key: str) -> None:
-        """Nothing expires on local disk; purge_stale_uploads cleans up."""
+    def stat_incoming(self, key: str) -> StoredObject | None:
+        return self.stat(incoming_key(key))
+
+    def confirm(self, key: str, checked: StoredObject) -> None:
+        """Move the checked incoming file (only if unchanged) to the key."""
+        if self.stat_incoming(key) != checked:
+            raise UploadChanged(key)
+        source, target = self.path(incoming_key(key)), self.path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        self._meta_path(source).replace(self._meta_path(target))
+        source.replace(target)
 
     def open(self, key: str) -> BinaryIO:
         return self.path(key).open("rb")
 
     def delete(self, key: str) -> None:
-        path = self.path(key)
-        path.unlink(missing_ok=True)
-        self._meta_path(path).unlink(missing_ok=True)
+        for path in (self.path(key), self.path(incoming_key(key))):
+            path.unlink(missing_ok=True)
+            self._meta_path(path).unlink(missing_ok=True)
 
     def check(self) -> str:
         self.root.mkdir(parents=True, exist_ok=True)

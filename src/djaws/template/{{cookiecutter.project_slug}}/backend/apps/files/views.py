@@ -13,6 +13,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.accounts.authentication import active_account
 from apps.files.models import UploadedFile
 from apps.files.pagination import NewestFirstPagination
 from apps.files.processing import schedule_processing
@@ -22,7 +23,7 @@ from apps.files.serializers import (
     UploadRequestSerializer,
     UploadTicketSerializer,
 )
-from apps.files.storage import get_upload_storage, new_object_key
+from apps.files.storage import UploadChanged, get_upload_storage, new_object_key
 
 
 class FileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
@@ -47,6 +48,8 @@ class FileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Destr
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
         # One transaction: if signing fails (say, no credentials), no orphan record is left behind.
+        # Tokens are checked without the database; creating rows needs the account to still exist.
+        active_account(request)
         with transaction.atomic():
             upload = UploadedFile.objects.create(
                 owner_id=request.user.pk,
@@ -62,7 +65,11 @@ class FileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Destr
 
     @extend_schema(
         request=None,
-        responses={200: UploadedFileSerializer, 400: OpenApiResponse(description="object missing or not acceptable")},
+        responses={
+            200: UploadedFileSerializer,
+            400: OpenApiResponse(description="object missing or not acceptable"),
+            409: OpenApiResponse(description="the object changed while it was checked; complete again"),
+        },
     )
     @action(detail=True, methods=["post"])
     def complete(self, request: Request, pk: str | None = None) -> Response:
@@ -70,7 +77,8 @@ class FileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Destr
         upload = self.get_object()
         if upload.status != UploadedFile.Status.PENDING:
             return Response(UploadedFileSerializer(upload).data)
-        stored = get_upload_storage().stat(upload.key)
+        storage = get_upload_storage()
+        stored = storage.stat_incoming(upload.key)
         if stored is None:
             raise ValidationError({"detail": "the file has not been uploaded yet"})
         problem = None
@@ -79,12 +87,18 @@ class FileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Destr
         elif stored.content_type != upload.content_type:
             problem = f"the stored content type {stored.content_type!r} differs from {upload.content_type!r}"
         if problem:
-            get_upload_storage().delete(upload.key)
+            storage.delete(upload.key)
             upload.status = UploadedFile.Status.FAILED
             upload.failure_reason = problem
             upload.save(update_fields=["status", "failure_reason"])
             raise ValidationError({"detail": problem})
-        get_upload_storage().confirm(upload.key)
+        try:
+            storage.confirm(upload.key, stored)
+        except UploadChanged:
+            return Response(
+                {"detail": "the file changed while it was being checked; complete the upload again"},
+                status=status.HTTP_409_CONFLICT,
+            )
         upload.size = stored.size
         upload.status = UploadedFile.Status.UPLOADED
         upload.uploaded_at = timezone.now()

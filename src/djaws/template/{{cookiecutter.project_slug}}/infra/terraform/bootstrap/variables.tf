@@ -4,26 +4,20 @@ variable "aws_region" {
 }
 
 variable "github_owner" {
-  description = "GitHub user or organisation of the repository that deploys; empty skips the OIDC provider and deploy role."
+  description = "GitHub user or organisation of the repository that deploys; empty skips the OIDC provider and both GitHub roles."
   type        = string
   default     = ""
 }
 
 variable "github_repository" {
-  description = "Repository name (without the owner) whose workflows may assume the deploy role."
+  description = "Repository name (without the owner) whose workflows may assume the GitHub roles."
   type        = string
 }
 
 variable "github_environments" {
-  description = "GitHub deployment environments whose jobs may assume the deploy role."
+  description = "GitHub environments whose jobs may assume the deploy and infrastructure roles (ops init creates them)."
   type        = list(string)
   default     = ["demo", "dev", "stg", "prod"]
-}
-
-variable "github_branches" {
-  description = "Branches whose workflow runs (without a deployment environment) may assume the deploy role."
-  type        = list(string)
-  default     = ["main", "dev", "stg"]
 }
 
 variable "create_github_oidc_provider" {

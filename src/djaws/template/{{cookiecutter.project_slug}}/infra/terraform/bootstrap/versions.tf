@@ -1,6 +1,6 @@
-# The one-time stack: run it once per AWS account with administrator credentials
-# (make infra-bootstrap). Its own state stays local (terraform.tfstate here): it holds no secrets,
-# and everything it creates can be imported again if the file is lost.
+# The one-time stack: `make init` applies it once per project with administrator credentials,
+# passing the GitHub repository it finds. Its own state stays local (terraform.tfstate here): it
+# holds no secrets, and everything it creates can be imported again if the file is lost.
 terraform {
   required_version = ">= 1.11.0"
 

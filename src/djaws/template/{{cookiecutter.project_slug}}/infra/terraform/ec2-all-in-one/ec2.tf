@@ -11,24 +11,24 @@ locals {
 
   # Settings the host's .env is built from (deploy/ec2/render-env.sh adds the two secrets).
   host_environment = {
-    COMPOSE_PROJECT_NAME    = local.project.project_slug
-    ENVIRONMENT             = var.environment
-    AWS_REGION              = var.aws_region
-    AWS_STORAGE_BUCKET_NAME = module.media_bucket.bucket
-    ALLOWED_HOSTS           = join(",", local.allowed_hosts)
-    CSRF_TRUSTED_ORIGINS    = join(",", local.site_origins)
-    SITE_URL                = local.site_url
-    SERVED_OVER_HTTPS       = "false"
-    ECR_REGISTRY            = local.registry_host
-    BACKEND_IMAGE           = module.container_registry.repository_urls["backend"]
-    FRONTEND_IMAGE          = lookup(module.container_registry.repository_urls, "frontend", "")
-    IMAGE_TAG               = var.initial_image_tag
-    LOG_GROUP_PREFIX        = local.names.log_group_prefix
-    POSTGRES_DB             = local.project.database_name
-    POSTGRES_USER           = "app"
-    DJANGO_SECRET_KEY_ARN   = aws_secretsmanager_secret.django_secret_key.arn
-    DB_PASSWORD_SECRET_ARN  = aws_secretsmanager_secret.db_password.arn
-    BACKUP_S3_URI           = "s3://${module.media_bucket.bucket}/backups/postgres/"
+    COMPOSE_PROJECT_NAME         = local.project.project_slug
+    ENVIRONMENT                  = var.environment
+    AWS_REGION                   = var.aws_region
+    AWS_STORAGE_BUCKET_NAME      = module.media_bucket.bucket
+    ALLOWED_HOSTS                = join(",", local.allowed_hosts)
+    CSRF_TRUSTED_ORIGINS         = join(",", local.site_origins)
+    SITE_URL                     = local.site_url
+    SERVED_OVER_HTTPS            = "false"
+    ECR_REGISTRY                 = local.registry_host
+    BACKEND_IMAGE                = module.container_registry.repository_urls["backend"]
+    FRONTEND_IMAGE               = lookup(module.container_registry.repository_urls, "frontend", "")
+    IMAGE_TAG                    = var.initial_image_tag
+    LOG_GROUP_PREFIX             = local.names.log_group_prefix
+    POSTGRES_DB                  = local.project.database_name
+    POSTGRES_USER                = "app"
+    DJANGO_SECRET_KEY_ARN        = aws_secretsmanager_secret.django_secret_key.arn
+    POSTGRES_PASSWORD_SECRET_ARN = aws_secretsmanager_secret.db_password.arn
+    BACKUP_S3_URI                = "s3://${module.media_bucket.bucket}/backups/postgres/"
   }
 
   user_data = templatefile("${path.module}/user_data.sh.tftpl", {
@@ -40,7 +40,11 @@ locals {
     purge_with_cron  = !var.enable_celery
     initial_tag      = var.initial_image_tag
     host_environment = local.host_environment
-    files            = { for path, source in local.host_files : path => base64gzip(file(source)) }
+    # One gzipped shell archive (a heredoc per file) compresses far better than each file alone: user data
+    # must stay under 16 KiB.
+    files_archive = base64gzip(join("", [
+      for path, source in local.host_files : "cat > \"$APP_DIR/${path}\" <<'DJAWS_FILE'\n${file(source)}DJAWS_FILE\n"
+    ]))
   })
 }
 

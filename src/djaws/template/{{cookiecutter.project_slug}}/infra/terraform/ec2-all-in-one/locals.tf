@@ -35,6 +35,7 @@ locals {
     "docker-compose.prod.yml"  = "${local.project_root}/docker-compose.prod.yml"
     "deploy/ec2/nginx.conf"    = "${local.project_root}/deploy/ec2/nginx.conf"
     "deploy/ec2/deploy.sh"     = "${local.project_root}/deploy/ec2/deploy.sh"
+    "deploy/ec2/manage.sh"     = "${local.project_root}/deploy/ec2/manage.sh"
     "deploy/ec2/render-env.sh" = "${local.project_root}/deploy/ec2/render-env.sh"
     "deploy/ec2/backup-db.sh"  = "${local.project_root}/deploy/ec2/backup-db.sh"
     "deploy/ec2/cleanup.sh"    = "${local.project_root}/deploy/ec2/cleanup.sh"

@@ -116,7 +116,7 @@ variable "detailed_monitoring" {
 }
 
 variable "initial_image_tag" {
-  description = "Image tag the host starts with; the deploy workflow passes its own tag to deploy.sh afterwards."
+  description = "Image tag the host starts with; each deploy (`ops deploy`) passes its own tag to deploy.sh afterwards."
   type        = string
   default     = "latest"
 }

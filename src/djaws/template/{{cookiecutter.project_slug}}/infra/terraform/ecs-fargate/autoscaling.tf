@@ -1,5 +1,9 @@
 # Target tracking (stg/prod): every scaled service holds its average CPU; web and frontend also hold
 # ALB requests per task. Beat is never scaled: it must run exactly once.
+#
+# Services start with zero tasks and a placeholder image (ecs.tf). Scaling is registered suspended,
+# so no alarm can raise a service to min_capacity before there is an image to run: `ops deploy`
+# resumes it once its first release is verified. Terraform ignores suspended_state from then on.
 
 locals {
   scaled_services         = var.autoscaling_enabled ? toset([for service in ["web", "websocket", "frontend", "worker"] : service if local.services[service]]) : toset([])
@@ -14,6 +18,16 @@ resource "aws_appautoscaling_target" "service" {
   resource_id        = "service/${aws_ecs_cluster.main.name}/${aws_ecs_service.service[each.key].name}"
   min_capacity       = var.service_sizes[each.key].desired_count
   max_capacity       = max(var.autoscaling_max_count, var.service_sizes[each.key].desired_count)
+
+  suspended_state {
+    dynamic_scaling_in_suspended  = true
+    dynamic_scaling_out_suspended = true
+    scheduled_scaling_suspended   = true
+  }
+
+  lifecycle {
+    ignore_changes = [suspended_state]
+  }
 }
 
 resource "aws_appautoscaling_policy" "cpu" {

@@ -1,7 +1,13 @@
 # One cluster; one task definition and one service per process. The backend image runs as web,
-# websocket, worker and beat with different commands; migrations run as a one-off task of the web
-# task definition with a command override (the deploy workflow does that). CI registers new task
-# definition revisions and sets desired counts, so Terraform ignores both after creation.
+# websocket, worker and beat with different commands.
+#
+# Terraform owns the shape of each task definition (sizes, commands, settings, roles); `ops deploy`
+# owns what runs. Services start with zero tasks and a placeholder image tag that is never pulled
+# (var.initial_image_tag): the first `ops deploy` pushes SHA-tagged images, registers a revision of
+# each family with only the image changed, runs migrations as a one-off task of the new web revision,
+# and raises every service to its configured count (output service_desired_counts). Terraform
+# therefore ignores each service's desired_count and task_definition after creation; a settings
+# change here registers a new revision of the family, which the next `ops deploy` builds on.
 
 resource "aws_ecs_cluster" "main" {
   #checkov:skip=CKV_AWS_65:Container Insights bills per metric; var.container_insights turns it on (prod).
@@ -37,13 +43,17 @@ locals {
     DB_PORT                 = tostring(aws_db_instance.main.port)
     DB_NAME                 = local.project.database_name
     DB_USER                 = var.db_username
+    DB_PASSWORD_SECRET_ARN  = aws_db_instance.main.master_user_secret[0].secret_arn
     REDIS_URL               = "rediss://${aws_elasticache_replication_group.main.primary_endpoint_address}:6379/0"
     AWS_REGION              = var.aws_region
     AWS_STORAGE_BUCKET_NAME = module.media_bucket.bucket
+    # The load balancer appends the client's address to X-Forwarded-For; rate limits key on it.
+    TRUSTED_PROXY_HOPS = "1"
   }
+  # ECS injects these once, at start. Not the database password: RDS rotates it every 7 days, so the
+  # backend reads DB_PASSWORD_SECRET_ARN when a connection opens (backend/config/database/).
   backend_secrets = {
-    SECRET_KEY  = aws_secretsmanager_secret.django_secret_key.arn
-    DB_PASSWORD = "${aws_db_instance.main.master_user_secret[0].secret_arn}:password::"
+    SECRET_KEY = aws_secretsmanager_secret.django_secret_key.arn
   }
   frontend_environment = {
     NODE_ENV                = "production"
@@ -145,8 +155,9 @@ resource "aws_ecs_service" "service" {
   name            = local.service_names[each.key]
   cluster         = aws_ecs_cluster.main.id
   task_definition = aws_ecs_task_definition.service[each.key].arn
-  desired_count   = each.key == "beat" ? 1 : var.service_sizes[each.key].desired_count
   launch_type     = "FARGATE"
+  # Zero until the first `ops deploy`: there is no image to run yet (see the top of this file).
+  desired_count = 0
 
   # Beat must never run twice: stop the old task before starting the new one.
   deployment_minimum_healthy_percent = each.key == "beat" ? 0 : 100

@@ -1,6 +1,6 @@
-# Execution role: what ECS itself needs to start a task (pull this project's images, read this
-# environment's two secrets, write to its log groups). Task role: what the app may do (this bucket's
-# objects, the ECS Exec channel). Both can only be assumed by ECS tasks of this account.
+# Execution role: what ECS itself needs to start a task (pull this project's images, inject the Django
+# secret key, write to its log groups). Task role: what the app may do (this bucket's objects, the
+# rotating database password, the ECS Exec channel). Both can only be assumed by ECS tasks of this account.
 
 data "aws_caller_identity" "current" {}
 
@@ -58,13 +58,10 @@ resource "aws_iam_role_policy" "execution" {
         Resource = [for arn in local.log_group_arns : "${arn}:log-stream:*"]
       },
       {
-        Sid    = "ReadSecrets"
-        Effect = "Allow"
-        Action = "secretsmanager:GetSecretValue"
-        Resource = [
-          aws_secretsmanager_secret.django_secret_key.arn,
-          aws_db_instance.main.master_user_secret[0].secret_arn,
-        ]
+        Sid      = "ReadSecretKey"
+        Effect   = "Allow"
+        Action   = "secretsmanager:GetSecretValue"
+        Resource = aws_secretsmanager_secret.django_secret_key.arn
       },
     ]
   })
@@ -100,6 +97,13 @@ resource "aws_iam_role_policy" "task" {
           "s3:DeleteObjectTagging",
         ]
         Resource = "${module.media_bucket.arn}/*"
+      },
+      {
+        # The RDS-managed password, read when a connection opens: it rotates under running tasks.
+        Sid      = "ReadDatabasePassword"
+        Effect   = "Allow"
+        Action   = "secretsmanager:GetSecretValue"
+        Resource = aws_db_instance.main.master_user_secret[0].secret_arn
       },
       {
         # ECS Exec (aws ecs execute-command): these actions take no resource ARN.

@@ -1,5 +1,5 @@
-# Everything CI and the ops CLI need, so no name or address is hard-coded anywhere else:
-#   terraform output -json
+# Everything the ops CLI (ops/, `make deploy` and CI call it) reads, so no name or address is
+# hard-coded anywhere else: terraform output -json (`make infra-output`, `ops outputs`).
 
 output "environment" {
   description = "Environment this state describes."
@@ -42,16 +42,32 @@ output "ecs_service_names" {
 }
 
 output "ecs_task_definition_families" {
-  description = "Task definition families by process; CI registers new revisions of these."
+  description = "Task definition families by process; `ops deploy` registers revisions of these based on each family's latest."
   value       = { for service, definition in aws_ecs_task_definition.service : service => definition.family }
 }
 
+output "service_desired_counts" {
+  description = "Configured task count per process; services start with zero and the first `ops deploy` raises them to these."
+  value       = { for service in local.enabled_services : service => service == "beat" ? 1 : var.service_sizes[service].desired_count }
+}
+
+output "autoscaling_resource_ids" {
+  description = "Application Auto Scaling resource IDs by process (stg/prod); their scaling stays suspended until a deploy is verified."
+  value       = { for service, target in aws_appautoscaling_target.service : service => target.resource_id }
+}
+
+locals {
+  # How a one-off task of the web revision runs a management command (ops migrate / ops manage).
+  manage_command = ["python", "manage.py"]
+}
+
 output "migration_task" {
-  description = "How to run migrations: the web task definition with a command override, on these subnets and security group."
+  description = "How `ops migrate`/`ops manage` run one-off tasks: the web task definition with a command override, on these subnets and security group."
   value = {
     task_definition_family = aws_ecs_task_definition.service["web"].family
     container_name         = "web"
-    command                = ["python", "manage.py", "migrate", "--noinput"]
+    manage_command         = local.manage_command
+    command                = concat(local.manage_command, ["migrate", "--noinput"])
     subnet_ids             = local.task_subnet_ids
     security_group_ids     = [aws_security_group.app.id]
     assign_public_ip       = !var.enable_nat_gateway
@@ -94,7 +110,7 @@ output "alarm_topic_arn" {
 }
 
 output "execution_role_arn" {
-  description = "Task execution role (CI passes it when it registers task definitions)."
+  description = "Task execution role (pulls images, reads the secrets)."
   value       = aws_iam_role.execution.arn
 }
 
@@ -104,6 +120,6 @@ output "task_role_arn" {
 }
 
 output "app_settings" {
-  description = "Environment variables (no secrets) the backend tasks get; CI reuses them when it renders task definitions."
+  description = "Environment variables (no secrets) the backend tasks get."
   value       = local.backend_environment
 }

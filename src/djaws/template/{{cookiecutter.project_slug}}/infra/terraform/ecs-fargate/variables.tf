@@ -82,7 +82,7 @@ variable "enable_flow_logs" {
 # --- Services ------------------------------------------------------------------------------------
 
 variable "service_sizes" {
-  description = "Fargate CPU units, memory (MiB) and task count per service: web, websocket, frontend, worker, beat. Beat always runs exactly one task."
+  description = "Fargate CPU units, memory (MiB) and task count per service: web, websocket, frontend, worker, beat. Beat always runs exactly one task. Services are created with zero tasks; the first `ops deploy` raises them to these counts (with autoscaling, desired_count is the minimum)."
   type = map(object({
     cpu           = number
     memory        = number
@@ -109,9 +109,14 @@ variable "service_sizes" {
 }
 
 variable "initial_image_tag" {
-  description = "Image tag the first task definitions point at; CI registers new revisions with its own tags afterwards."
+  description = "Placeholder image tag of the first task definitions. Services start with zero tasks, so it is never pulled; `ops deploy` registers revisions with SHA-tagged images."
   type        = string
-  default     = "latest"
+  default     = "initial"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$", var.initial_image_tag)) && var.initial_image_tag != "latest"
+    error_message = "initial_image_tag must be a valid image tag other than latest (images are immutable and SHA-tagged)."
+  }
 }
 
 variable "health_check_grace_period_seconds" {

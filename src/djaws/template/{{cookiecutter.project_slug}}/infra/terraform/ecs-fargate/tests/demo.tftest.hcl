@@ -19,8 +19,8 @@ run "demo_is_small_public_and_destroyable" {
   }
 
   assert {
-    condition     = aws_ecs_task_definition.service["web"].cpu == "256" && aws_ecs_task_definition.service["web"].memory == "512" && aws_ecs_service.service["web"].desired_count == 1
-    error_message = "demo's web service is 0.25 vCPU / 512 MiB x 1."
+    condition     = aws_ecs_task_definition.service["web"].cpu == "256" && aws_ecs_task_definition.service["web"].memory == "512" && output.service_desired_counts["web"] == 1 && aws_ecs_service.service["web"].desired_count == 0
+    error_message = "demo's web service is 0.25 vCPU / 512 MiB x 1, created with zero tasks until the first ops deploy."
   }
 
   assert {

@@ -13,8 +13,8 @@ run "prod_is_sized_and_protected" {
   }
 
   assert {
-    condition     = aws_ecs_task_definition.service["web"].cpu == "512" && aws_ecs_task_definition.service["web"].memory == "1024" && aws_ecs_service.service["web"].desired_count == 2
-    error_message = "prod's web service is 0.5 vCPU / 1 GiB x 2."
+    condition     = aws_ecs_task_definition.service["web"].cpu == "512" && aws_ecs_task_definition.service["web"].memory == "1024" && output.service_desired_counts["web"] == 2 && aws_ecs_service.service["web"].desired_count == 0
+    error_message = "prod's web service is 0.5 vCPU / 1 GiB x 2, created with zero tasks until the first ops deploy."
   }
 
   assert {
@@ -48,7 +48,7 @@ run "prod_is_sized_and_protected" {
   }
 
   assert {
-    condition     = alltrue([for name, service in aws_ecs_service.service : service.desired_count == 1 && service.deployment_maximum_percent == 100 if name == "beat"])
+    condition     = alltrue([for name, service in aws_ecs_service.service : output.service_desired_counts[name] == 1 && service.deployment_maximum_percent == 100 if name == "beat"])
     error_message = "beat runs exactly one task, also during deployments."
   }
 }

@@ -1,4 +1,6 @@
-# ECR repositories for the images CI builds (backend, and frontend when there is one).
+# ECR repositories for the images `ops build` pushes (backend, and frontend when there is one).
+# Tags are git SHAs and immutable: a tag always names the image it was first pushed with, so a
+# release record (and `ops rollback`) can name its images by tag.
 
 resource "aws_ecr_repository" "this" {
   for_each = var.repositories
@@ -25,7 +27,7 @@ resource "aws_ecr_lifecycle_policy" "this" {
     rules = [
       {
         rulePriority = 1
-        description  = "Drop untagged layers left by rebuilt tags after a day"
+        description  = "Drop untagged images (build cache and replaced manifests) after a day"
         selection = {
           tagStatus   = "untagged"
           countType   = "sinceImagePushed"

@@ -1,0 +1,1 @@
+"""Django's PostgreSQL backend, taking its password from Secrets Manager (see base.py)."""

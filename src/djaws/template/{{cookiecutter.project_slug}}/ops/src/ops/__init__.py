@@ -1,0 +1,1 @@
+"""Deploy and operate this project on AWS. ``ops --help`` lists the commands."""

@@ -1,0 +1,1 @@
+"""Subcommands of ops, one module per group."""

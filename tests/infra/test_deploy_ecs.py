@@ -1,0 +1,269 @@
+"""``ops deploy``, ``rollback``, ``releases``, ``manage`` and ``outputs`` on the applied ECS demo stack.
+
+ops runs for real as a subprocess against the emulator (ops_runner.py); the emulator's container
+runtime (emulator.py) decides how one-off tasks exit and what they print, and a loopback server
+stands in for the load balancer. Each test pushes the images it deploys under its own tags, so
+the tests do not depend on each other. They need the applied stack, so they share the
+"infra-apply" group; this module is collected before test_infra_ecs.py, whose last test destroys
+the stack, and its re-plan test checks that a deployed stack still plans no changes.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from emulator import ContainerOutcome
+from ops_runner import LoadBalancerStandIn, OpsRunner, push_images, release_records, runner_for
+from stacks import ENVIRONMENT, StackCycle
+
+pytestmark = pytest.mark.xdist_group("infra-apply")
+
+PROCESSES = ("web", "websocket", "frontend", "worker", "beat")
+MIGRATE = ["python", "manage.py", "migrate", "--noinput"]
+_tags = itertools.count(1)
+
+
+def new_tag() -> str:
+    """A fresh 40-hex "git SHA" for each deploy: ECR tags are immutable."""
+    return f"{next(_tags):x}".rjust(8, "0") + "c0ffee" * 5 + "00"
+
+
+@pytest.fixture(scope="module")
+def ops(ecs_stack: StackCycle, tmp_path_factory: pytest.TempPathFactory) -> OpsRunner:
+    """ops installed in the applied ECS project, pointed at the emulator."""
+    return runner_for(ecs_stack, tmp_path_factory.mktemp("summary") / "step-summary.md")
+
+
+@pytest.fixture
+def site() -> Iterator[LoadBalancerStandIn]:
+    """The load balancer's stand-in: 200 on every path unless a test says otherwise."""
+    with LoadBalancerStandIn().serving() as running:
+        yield running
+
+
+@pytest.fixture(autouse=True)
+def container_runtime(emulator: Any) -> Iterator[dict[str, ContainerOutcome]]:
+    """The emulator's container outcomes, emptied after each test."""
+    yield emulator.runtime.outcomes
+    emulator.runtime.outcomes.clear()
+
+
+def services(stack: StackCycle) -> dict[str, dict[str, Any]]:
+    """The demo services as ECS describes them, by process."""
+    names = stack.environment_names
+    described = stack.emulator.client("ecs").describe_services(
+        cluster=names["ecs_cluster"], services=[names[f"ecs_service_{process}"] for process in PROCESSES]
+    )["services"]
+    by_name = {names[f"ecs_service_{process}"]: process for process in PROCESSES}
+    return {by_name[service["serviceName"]]: service for service in described}
+
+
+def image_of(stack: StackCycle, task_definition: str) -> str:
+    ecs = stack.emulator.client("ecs")
+    return ecs.describe_task_definition(taskDefinition=task_definition)["taskDefinition"]["containerDefinitions"][0][
+        "image"
+    ]
+
+
+def deploy(stack: StackCycle, ops: OpsRunner, site: LoadBalancerStandIn, tag: str | None = None) -> str:
+    """Push images under a new tag and deploy them; the tag."""
+    tag = tag or new_tag()
+    push_images(stack, tag)
+    result = ops.run("deploy", "--env", ENVIRONMENT, "--tag", tag, "--url", site.url)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return tag
+
+
+def one_off_task_arns(stack: StackCycle) -> set[str]:
+    """Every one-off task ops started (running or stopped)."""
+    ecs = stack.emulator.client("ecs")
+    cluster = stack.environment_names["ecs_cluster"]
+    return {
+        arn
+        for status in ("RUNNING", "STOPPED")
+        for arn in ecs.list_tasks(cluster=cluster, startedBy="ops", desiredStatus=status)["taskArns"]
+    }
+
+
+def new_one_off_task(stack: StackCycle, known: set[str]) -> dict[str, Any]:
+    """The one task ops started since ``known`` was taken."""
+    started = one_off_task_arns(stack) - known
+    assert len(started) == 1, started
+    cluster = stack.environment_names["ecs_cluster"]
+    return dict(stack.emulator.client("ecs").describe_tasks(cluster=cluster, tasks=list(started))["tasks"][0])
+
+
+def test_deploy_moves_every_service_to_sha_images_after_migrating(
+    ecs_stack: StackCycle, ops: OpsRunner, site: LoadBalancerStandIn, container_runtime: dict[str, ContainerOutcome]
+) -> None:
+    """Happy path: revisions with the SHA images, migration task with its override, services moved, recorded."""
+    container_runtime["migrate"] = ContainerOutcome(0, ("Applying accounts.0001_initial... OK",))
+    before, known_tasks = services(ecs_stack), one_off_task_arns(ecs_stack)
+    tag = new_tag()
+    push_images(ecs_stack, tag)
+    result = ops.run("deploy", "--env", ENVIRONMENT, "--tag", tag, "--url", site.url)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+    after = services(ecs_stack)
+    urls = ecs_stack.outputs["ecr_repository_urls"]
+    configured = ecs_stack.outputs["service_desired_counts"]
+    for process in PROCESSES:
+        service = after[process]
+        assert service["taskDefinition"] != before[process]["taskDefinition"], process
+        image = urls["frontend" if process == "frontend" else "backend"]
+        assert image_of(ecs_stack, service["taskDefinition"]) == f"{image}:{tag}", process
+        assert service["desiredCount"] == configured[process] >= 1, process
+    task = new_one_off_task(ecs_stack, known_tasks)
+    assert task["taskDefinitionArn"] == after["web"]["taskDefinition"]
+    assert task["overrides"]["containerOverrides"] == [{"name": "web", "command": MIGRATE}]
+    assert task["lastStatus"] == "STOPPED" and task["containers"][0]["exitCode"] == 0
+
+    record = release_records(ecs_stack)[-1]
+    assert record["sha"] == tag and record["status"] == "succeeded" and record["kind"] == "deploy"
+    assert record["revisions"] == {process: after[process]["taskDefinition"] for process in PROCESSES}
+    assert record["migration"] == {"exit_code": 0, "output_tail": ["Applying accounts.0001_initial... OK"]}
+    assert record["actor"] == "deploy-test" and record["finished_at"]
+    assert record["id"] in result.stdout and "succeeded" in result.stdout
+    assert {"/api/health/ready/", "/"} <= set(site.requests)
+    summary = ops.summary_file.read_text()
+    assert tag in summary and f"{urls['backend']}:{tag}" in summary and "AWS calls" in summary
+    assert "Applying accounts.0001_initial... OK" in summary
+
+
+def test_failing_migration_changes_no_service(
+    ecs_stack: StackCycle, ops: OpsRunner, site: LoadBalancerStandIn, container_runtime: dict[str, ContainerOutcome]
+) -> None:
+    """Migrations exit non-zero: every service stays where it was; one line says so; the release is recorded."""
+    deploy(ecs_stack, ops, site)
+    before = services(ecs_stack)
+    container_runtime["migrate"] = ContainerOutcome(1, ("django.db.utils.OperationalError: lock timeout",))
+    tag = new_tag()
+    push_images(ecs_stack, tag)
+    result = ops.run("deploy", "--env", ENVIRONMENT, "--tag", tag, "--url", site.url)
+
+    assert result.returncode == 1
+    error_lines = result.stderr.strip().splitlines()
+    assert len(error_lines) == 1 and "migrations failed (exit 1)" in error_lines[0], result.stderr
+    assert "OperationalError" in error_lines[0]
+    after = services(ecs_stack)
+    for process in PROCESSES:
+        assert after[process]["taskDefinition"] == before[process]["taskDefinition"], process
+    record = release_records(ecs_stack)[-1]
+    assert record["sha"] == tag and record["status"] == "failed" and record["migration"]["exit_code"] == 1
+
+
+def test_failing_readiness_puts_every_service_back(
+    ecs_stack: StackCycle, ops: OpsRunner, site: LoadBalancerStandIn
+) -> None:
+    """Services moved, then /api/health/ready/ answers 503: all back on their revisions and counts."""
+    deploy(ecs_stack, ops, site)
+    before = services(ecs_stack)
+    site.statuses["/api/health/ready/"] = 503
+    tag = new_tag()
+    push_images(ecs_stack, tag)
+    result = ops.run("deploy", "--env", ENVIRONMENT, "--tag", tag, "--url", site.url)
+
+    assert result.returncode == 1
+    error_lines = result.stderr.strip().splitlines()
+    assert len(error_lines) == 1, result.stderr
+    assert "readiness check failed" in error_lines[0] and "503" in error_lines[0]
+    assert "back on its previous revision" in error_lines[0]
+    after = services(ecs_stack)
+    for process in PROCESSES:
+        assert after[process]["taskDefinition"] == before[process]["taskDefinition"], process
+        assert after[process]["desiredCount"] == before[process]["desiredCount"], process
+        assert len(after[process]["deployments"]) == 1, process
+    record = release_records(ecs_stack)[-1]
+    assert record["sha"] == tag and record["status"] == "rolled-back" and "readiness" in record["error"]
+
+
+def test_second_deploy_builds_on_the_latest_revision_of_each_family(
+    ecs_stack: StackCycle, ops: OpsRunner, site: LoadBalancerStandIn
+) -> None:
+    """A later deploy gets new revisions again (immutable tags) and keeps settings Terraform registered since."""
+    first = deploy(ecs_stack, ops, site)
+    # What Terraform does on a settings change while it ignores the service's task definition.
+    ecs = ecs_stack.emulator.client("ecs")
+    family = ecs_stack.outputs["ecs_task_definition_families"]["web"]
+    latest = ecs.describe_task_definition(taskDefinition=family)["taskDefinition"]
+    container = dict(latest["containerDefinitions"][0])
+    container["environment"] = [*container["environment"], {"name": "NEW_SETTING", "value": "from-terraform"}]
+    keys = ("family", "taskRoleArn", "executionRoleArn", "networkMode", "requiresCompatibilities", "cpu", "memory")
+    ecs.register_task_definition(**{key: latest[key] for key in keys}, containerDefinitions=[container])
+
+    second = deploy(ecs_stack, ops, site)
+    web = ecs.describe_task_definition(taskDefinition=services(ecs_stack)["web"]["taskDefinition"])["taskDefinition"]
+    assert web["containerDefinitions"][0]["image"].endswith(f":{second}")
+    assert {"name": "NEW_SETTING", "value": "from-terraform"} in web["containerDefinitions"][0]["environment"]
+    repository = ecs_stack.environment_names["ecr_backend"]
+    for tag in (first, second):
+        assert ecs_stack.emulator.client("ecr").describe_images(
+            repositoryName=repository, imageIds=[{"imageTag": tag}]
+        )["imageDetails"]
+
+
+def test_rollback_to_a_named_release(ecs_stack: StackCycle, ops: OpsRunner, site: LoadBalancerStandIn) -> None:
+    """ops rollback --to SHA: every service on that release's revisions, a deregistered one re-registered."""
+    first = deploy(ecs_stack, ops, site)
+    restored = release_records(ecs_stack)[-1]
+    deploy(ecs_stack, ops, site)
+    ecs = ecs_stack.emulator.client("ecs")
+    ecs.deregister_task_definition(taskDefinition=restored["revisions"]["worker"])
+
+    result = ops.run("rollback", "--env", ENVIRONMENT, "--to", first[:10], "--url", site.url)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    after = services(ecs_stack)
+    for process in PROCESSES:
+        if process != "worker":
+            assert after[process]["taskDefinition"] == restored["revisions"][process], process
+    assert after["worker"]["taskDefinition"] != restored["revisions"]["worker"]
+    assert image_of(ecs_stack, after["worker"]["taskDefinition"]).endswith(f":{first}")
+    record = release_records(ecs_stack)[-1]
+    assert record["kind"] == "rollback" and record["status"] == "succeeded"
+    assert record["restores"] == restored["id"] and record["sha"] == first
+
+    listed = ops.run("releases", "--env", ENVIRONMENT, "--json")
+    assert listed.returncode == 0, listed.stderr
+    assert json.loads(listed.stdout)[0]["id"] == record["id"]
+
+
+def test_manage_runs_a_one_off_task_and_returns_its_exit_code(
+    ecs_stack: StackCycle, ops: OpsRunner, site: LoadBalancerStandIn, container_runtime: dict[str, ContainerOutcome]
+) -> None:
+    """ops manage -- ARGS: a one-off task of the running web revision; its log lines and exit code."""
+    deploy(ecs_stack, ops, site)
+    container_runtime["showmigrations"] = ContainerOutcome(3, ("accounts", " [X] 0001_initial"))
+    known_tasks = one_off_task_arns(ecs_stack)
+    result = ops.run("manage", "--env", ENVIRONMENT, "--", "showmigrations", "accounts")
+    assert result.returncode == 3, result.stderr
+    assert "[X] 0001_initial" in result.stdout
+    task = new_one_off_task(ecs_stack, known_tasks)
+    assert task["overrides"]["containerOverrides"][0]["command"] == [
+        "python",
+        "manage.py",
+        "showmigrations",
+        "accounts",
+    ]
+    assert task["taskDefinitionArn"] == services(ecs_stack)["web"]["taskDefinition"]
+
+
+def test_outputs_of_an_environment_without_infrastructure_exit_3(
+    ecs_stack: StackCycle, ops: OpsRunner, tmp_path: Path
+) -> None:
+    """ops outputs for an environment never applied: exit 3 and one line (CI turns it into a notice)."""
+    # A copy, so initialising another environment's backend leaves the applied stack's directory alone.
+    copy = tmp_path / "project"
+    shutil.copytree(ops.project, copy, ignore=shutil.ignore_patterns(".terraform", ".venv", "*.tfstate"))
+    other = OpsRunner(copy, ops.emulator, ops.cli_config, ops.summary_file)
+    result = other.run("outputs", "--env", "dev")
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "no infrastructure" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    applied = other.run("outputs", "--env", ENVIRONMENT)
+    assert applied.returncode == 0, applied.stderr
+    assert json.loads(applied.stdout)["ecs_cluster_name"] == ecs_stack.environment_names["ecs_cluster"]
