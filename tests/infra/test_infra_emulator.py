@@ -32,7 +32,12 @@ def test_elasticache_group_has_member_clusters_and_deletes_at_once(emulator: Emu
     assert members[0]["SecurityGroups"] == [{"SecurityGroupId": group, "Status": "active"}]
     assert elasticache.describe_cache_clusters(CacheClusterId="patch-check-002")["CacheClusters"]
     elasticache.delete_replication_group(ReplicationGroupId="patch-check")
-    assert not elasticache.describe_replication_groups()["ReplicationGroups"]
+    # The session's emulator may hold an applied stack's group too: only this one must be gone.
+    remaining = elasticache.describe_replication_groups()["ReplicationGroups"]
+    assert "patch-check" not in {entry["ReplicationGroupId"] for entry in remaining}
+    assert "patch-check-001" not in {
+        entry["CacheClusterId"] for entry in elasticache.describe_cache_clusters()["CacheClusters"]
+    }
     elasticache.delete_cache_subnet_group(CacheSubnetGroupName="patch-check")
     assert "patch-check" not in {
         entry["CacheSubnetGroupName"] for entry in elasticache.describe_cache_subnet_groups()["CacheSubnetGroups"]

@@ -39,7 +39,8 @@ from support.containers import (
 )
 from support.projects import OptionSet, generate_option_set
 
-pytestmark = pytest.mark.slow
+# One worker runs the whole module: its tests share one compose stack (project "host_deploy") and its images.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("ec2-host-deploy")]
 
 HOST_PROJECT = OptionSet(
     "ec2_host", {"project_name": "Host Deploy", "aws_deployment": "ec2-all-in-one", "frontend": "nextjs"}

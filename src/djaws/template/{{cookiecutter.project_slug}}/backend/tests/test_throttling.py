@@ -3,6 +3,8 @@ from the trusted proxies only: a client that writes its own X-Forwarded-For gain
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 from django.test import Client, RequestFactory
 from rest_framework.test import APIClient
@@ -135,7 +137,7 @@ def test_admin_login_form_is_limited(user: User) -> None:
     [("TRUSTED_PROXY_HOPS", "9"), ("TRUSTED_PROXY_HOPS", "one"), ("AUTH_THROTTLE_RATE", "20/fortnight")],
 )
 def test_bad_limits_stop_start_up_with_one_line(variable: str, value: str) -> None:
-    result = run_fresh(["python", "manage.py", "check"], **{variable: value})
+    result = run_fresh([sys.executable, "manage.py", "check"], **{variable: value})
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0
     assert variable in result.stderr
