@@ -157,6 +157,9 @@ esac
 """
 
 
+BUILDAH_COPIER_FAILURE = "error during bulk transfer"
+
+
 def podman_environment(extra_path: Path | None = None) -> dict[str, str]:
     """Environment for podman here: runc, raised ulimits (containers.conf) and Docker-format images."""
     write_containers_conf()
@@ -197,9 +200,18 @@ def image_size_mb(name: str) -> float:
 
 
 def build(context: Path, tag: str, *arguments: str, dockerfile: Path | None = None, timeout: float = 900) -> None:
-    """Build an image in Docker format (the OCI format drops HEALTHCHECK)."""
+    """Build an image in Docker format (the OCI format drops HEALTHCHECK).
+
+    buildah 1.28's layer copier sometimes breaks off a large COPY --from ("error during bulk transfer ...
+    read/write on closed pipe", seen once in ~20 builds here); that failure alone is retried once.
+    """
     file_arguments = ["--file", str(dockerfile)] if dockerfile else []
-    podman("build", "--format", "docker", "--tag", tag, *file_arguments, *arguments, str(context), timeout=timeout)
+    command = ("build", "--format", "docker", "--tag", tag, *file_arguments, *arguments, str(context))
+    first = podman(*command, timeout=timeout, check=False)
+    if first.returncode != 0 and BUILDAH_COPIER_FAILURE in first.stdout + first.stderr:
+        podman(*command, timeout=timeout)
+    elif first.returncode != 0:
+        raise AssertionError(f"podman {' '.join(command)} failed:\n{first.stdout[-4000:]}\n{first.stderr[-4000:]}")
 
 
 def apt_mirror() -> str:
