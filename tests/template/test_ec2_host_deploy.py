@@ -284,6 +284,27 @@ def yaml_services(project: Path) -> list[str]:
     return list(yaml.safe_load((project / "docker-compose.prod.yml").read_text())["services"])
 
 
+def create_compose_network() -> None:
+    """The network compose would create, made first: `podman network create` failed once here for no lasting
+    reason (exit 125), which podman-compose does not retry; what deploy.sh does is unchanged."""
+    for attempt in range(3):
+        podman("network", "rm", "--force", "host_deploy_default", check=False)
+        created = podman(
+            "network",
+            "create",
+            "--label",
+            "io.podman.compose.project=host_deploy",
+            "--label",
+            "com.docker.compose.project=host_deploy",
+            "host_deploy_default",
+            check=False,
+        )
+        if created.returncode == 0:
+            return
+        time.sleep(2 * (attempt + 1))
+    raise AssertionError(f"podman network create failed: {created.stderr[-2000:]}")
+
+
 @pytest.fixture(scope="module")
 def host(
     images: dict, host_project: Path, s3_endpoint: str, tmp_path_factory: pytest.TempPathFactory
@@ -293,6 +314,7 @@ def host(
     environment = write_host(host_project, tmp_path_factory.mktemp("host-tools"), http_port, s3_endpoint)
     host = Host(host_project, http_port, environment)
     try:
+        create_compose_network()
         first = host.deploy(FIRST)
         assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-6000:]
         yield host
