@@ -29,7 +29,7 @@ def load_dotenv() -> None:
     """Load KEY=VALUE lines from ENV_FILE (default: .env at the project root); set variables win.
 
     Loading it here, rather than relying on each tool to, means runserver, uvicorn, granian, Celery
-    and the tests all see the same configuration (the seed lost hours to an env file nothing read).
+    and the tests all see the same configuration (an env file that one tool reads and another ignores is hard to spot).
     """
     path = Path(os.environ.get("ENV_FILE") or PROJECT_ROOT / ".env")
     if not path.is_file():

@@ -257,7 +257,7 @@ STORAGES = {
 }
 
 # --- HTTPS: only where the site really is served over HTTPS ---------------------------------------
-# The seed forced HTTPS on a demo without a certificate and locked everyone out; this is opt-in
+# Forcing HTTPS on a site without a certificate locks everyone out, so this is opt-in
 # outside prod. The load balancer terminates TLS and sets X-Forwarded-Proto.
 SERVED_OVER_HTTPS = env.boolean("SERVED_OVER_HTTPS", default=ENVIRONMENT == "prod")
 if SERVED_OVER_HTTPS:

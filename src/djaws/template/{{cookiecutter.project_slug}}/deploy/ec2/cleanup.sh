@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Weekly (cron): drop images, containers and build cache unused for a week, and old journal
-# entries. The seed's 8 GiB host filled up with old images.
+# entries. Old images otherwise fill a small host's disk within weeks of deploys.
 set -euo pipefail
 
 main() {

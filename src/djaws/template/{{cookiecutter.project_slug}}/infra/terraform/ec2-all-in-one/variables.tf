@@ -75,7 +75,7 @@ variable "instance_type" {
 }
 
 variable "root_volume_gb" {
-  description = "Encrypted gp3 root volume in GiB: OS, images, PostgreSQL data (the seed's 8 GiB filled up with images)."
+  description = "Encrypted gp3 root volume in GiB: OS, images, PostgreSQL data (8 GiB fills up with images)."
   type        = number
   default     = 30
 

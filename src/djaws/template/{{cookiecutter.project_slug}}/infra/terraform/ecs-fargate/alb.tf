@@ -1,6 +1,6 @@
 # One internet-facing ALB routes by path: /api/* to the backend, /ws/* to the websocket process,
 # everything else to the frontend (or the backend when there is no frontend). HTTPS only when a
-# certificate is given: the seed's demo broke when it forced HTTPS without one.
+# certificate is given: redirecting to HTTPS without one makes the site unreachable.
 
 resource "aws_lb" "main" {
   #checkov:skip=CKV_AWS_91:Access logs need an extra bucket and bucket policy per environment; app logs carry every request.

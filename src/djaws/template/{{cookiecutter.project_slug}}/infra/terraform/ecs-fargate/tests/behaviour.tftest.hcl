@@ -17,7 +17,7 @@ run "plain_http_without_a_certificate" {
 
   assert {
     condition     = length(aws_lb_listener.https) == 0 && aws_lb_listener.http.default_action[0].type == "forward"
-    error_message = "Without a certificate the HTTP listener serves the site (the seed's demo broke on forced HTTPS)."
+    error_message = "Without a certificate the HTTP listener serves the site (forced HTTPS without one makes the site unreachable)."
   }
 
   assert {

@@ -7,7 +7,7 @@ resource "aws_ecr_repository" "this" {
 
   name                 = each.value
   image_tag_mutability = "IMMUTABLE"
-  # The seed could not destroy repositories that still held images; only prod keeps them.
+  # A repository that still holds images cannot be destroyed otherwise; only prod keeps them.
   force_delete = var.force_delete
 
   image_scanning_configuration {
