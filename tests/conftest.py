@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +16,21 @@ from support.services import Services, running_services
 settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
+
+
+def _release(version: str) -> tuple[int, int]:
+    major, minor = version.split(".")[:2]
+    return int(major), int(minor)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Refuse a distributed run whose xdist groups would not hold (their tests share containers and applied stacks)."""
+    if config.getoption("dist", "no") != "loadgroup":
+        return
+    if _release(pytest.__version__) >= (9, 2) and _release(importlib.metadata.version("pytest-xdist")) <= (3, 8):
+        raise pytest.UsageError(
+            f"pytest {pytest.__version__} keeps node ids where pytest-xdist adds its group: install pytest below 9.2"
+        )
 
 
 def _render_all(root: Path) -> dict[str, Path]:
