@@ -17,7 +17,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -26,7 +25,9 @@ import requests
 REPOSITORY = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPOSITORY / "tests"))
 
+from support.backend import production_settings  # noqa: E402
 from support.commands import beat_command, web_command, websocket_command, worker_command  # noqa: E402
+from support.measure import memory_of, wait_healthy  # noqa: E402
 from support.processes import background  # noqa: E402
 from support.projects import uv_environment  # noqa: E402
 from support.s3 import EMULATOR_CREDENTIALS, s3_emulator  # noqa: E402
@@ -75,44 +76,6 @@ def directory_size(path: Path) -> int:
     return sum(item.stat().st_size for item in path.rglob("*") if item.is_file() and not item.is_symlink())
 
 
-def memory_of(pid: int) -> tuple[float, float]:
-    """(RSS, PSS) in MiB of a process and all its descendants; PSS splits shared pages fairly."""
-    pids = [pid, *descendants(pid)]
-    rss = pss = 0
-    for one in pids:
-        try:
-            for line in Path(f"/proc/{one}/smaps_rollup").read_text().splitlines():
-                if line.startswith("Rss:"):
-                    rss += int(line.split()[1])
-                elif line.startswith("Pss:"):
-                    pss += int(line.split()[1])
-        except (FileNotFoundError, ProcessLookupError):
-            continue
-    return rss / 1024, pss / 1024
-
-
-def descendants(pid: int) -> list[int]:
-    children_file = Path(f"/proc/{pid}/task/{pid}/children")
-    if not children_file.exists():
-        return []
-    children = [int(child) for child in children_file.read_text().split()]
-    return children + [grandchild for child in children for grandchild in descendants(child)]
-
-
-def wait_healthy(url: str, timeout: float = 60.0) -> float:
-    """Poll until the URL answers 200; return the seconds it took."""
-    started = time.perf_counter()
-    while time.perf_counter() - started < timeout:
-        try:
-            with urllib.request.urlopen(url, timeout=1) as response:
-                if response.status == 200:
-                    return time.perf_counter() - started
-        except OSError:
-            pass
-        time.sleep(0.01)
-    raise TimeoutError(f"{url} not healthy after {timeout} s")
-
-
 def wrk(url: str, duration: int, headers: list[str]) -> dict[str, float]:
     """Fixed load from wrk: requests/s and latency percentiles in ms."""
     header_arguments = [argument for header in headers for argument in ("-H", header)]
@@ -132,16 +95,12 @@ def wrk(url: str, duration: int, headers: list[str]) -> dict[str, float]:
 
 
 def production_environment(services: Services, venv: Path, database: str) -> dict[str, str]:
+    """Production settings on the loopback servers, run from the production virtualenv."""
+    database_url = services.database_url.rsplit("/", 1)[0] + f"/{database}"
     return {
         **uv_environment(),
         "PATH": f"{venv / 'bin'}:{os.environ['PATH']}",
-        "ENVIRONMENT": "prod",
-        "SECRET_KEY": "bench-" + "k" * 60,
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DATABASE_URL": services.database_url.rsplit("/", 1)[0] + f"/{database}",
-        "DB_REQUIRE_SSL": "false",  # the loopback server has no TLS; RDS does
-        "REDIS_URL": services.redis_url,
-        "AWS_STORAGE_BUCKET_NAME": "bench-media",
+        **production_settings(database_url, services.redis_url, "bench-media"),
         "JWT_ACCESS_MINUTES": "120",
     }
 

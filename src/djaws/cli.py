@@ -11,10 +11,15 @@ from typing import NoReturn, TextIO
 
 from djaws import __version__
 from djaws.generate import GenerationError, generate
+from djaws.merge import MergeError, Outcome
 from djaws.naming import derive_names
 from djaws.options import OPTIONS, OptionError, defaults, parse_assignment, validate_answers
+from djaws.record import RecordError
+from djaws.update import UpdateError, UpdateReport, UpdateRequest, update
+from djaws.versions import INDEX_SOURCE, SOURCE_VARIABLE, VersionError, default_source
 
 USAGE_ERROR = 2
+CONFLICTS = 1
 
 
 class OneLineArgumentParser(argparse.ArgumentParser):
@@ -60,21 +65,53 @@ def build_parser() -> argparse.ArgumentParser:
         help="directory to create the project in (default: the current directory)",
     )
     new.add_argument("--no-input", action="store_true", help="do not ask; use the defaults and the --set values")
-    new.add_argument(
-        "--set",
-        dest="assignments",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="answer one option (repeatable); see the option list below",
-    )
+    _add_set_argument(new, "answer one option (repeatable); see the option list below")
     new.add_argument(
         "--force",
         action="store_true",
         help="write into an existing, non-empty project directory; files the template "
         "does not produce are never deleted",
     )
+    _add_update_parser(commands)
     return parser
+
+
+def _add_set_argument(parser: argparse.ArgumentParser, help_text: str) -> None:
+    parser.add_argument("--set", dest="assignments", action="append", default=[], metavar="KEY=VALUE", help=help_text)
+
+
+def _add_update_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    update_parser = commands.add_parser(
+        "update",
+        help="bring this project to a newer template or other answers, keeping your edits",
+        description="Run in a project's root, with everything committed. Renders the template as it was at the "
+        "recorded version and as it is at the target version, both with the recorded answers, and merges the "
+        "difference into the project (git merge-file); conflicts keep standard markers and are listed at the end "
+        "(exit status 1).",
+        epilog=_options_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    update_parser.add_argument(
+        "--to",
+        dest="to_version",
+        default=__version__,
+        metavar="VERSION",
+        help=f"target version (default: {__version__})",
+    )
+    update_parser.add_argument(
+        "--from",
+        dest="from_version",
+        metavar="VERSION",
+        help="the version that generated the project, for records that name none (made before djaws 0.2.0)",
+    )
+    _add_set_argument(update_parser, "change one answer (repeatable), e.g. aws_deployment=ecs-fargate")
+    update_parser.add_argument("--dry-run", action="store_true", help="list what would change; write nothing")
+    update_parser.add_argument(
+        "--source",
+        default=default_source(),
+        help=f"where other djaws versions come from: {INDEX_SOURCE!r} (the package index, through uv) or "
+        f"git+URL (tag vVERSION); default: ${SOURCE_VARIABLE} or {INDEX_SOURCE!r}",
+    )
 
 
 def _ask(answers: dict[str, str], preset: set[str], stdin: TextIO, stderr: TextIO) -> dict[str, str]:
@@ -158,16 +195,65 @@ def run_new(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def _print_update_report(report: UpdateReport, dry_run: bool) -> None:
+    """Every file the update touches, grouped by outcome, then the conflicts again where they are seen last."""
+    mode = " (dry run: nothing is written)" if dry_run else ""
+    print(f"Update djaws {report.from_version} -> {report.to_version}{mode}")
+    for key, (old, new) in report.changed_answers.items():
+        print(f"  answer       {key}: {old or '(empty)'} -> {new}")
+    for warning in report.warnings:
+        print(f"warning: {warning}")
+    if not report.changes:
+        print("Nothing to change: the project already has what this template version and these answers bring.")
+        return
+    order = list(Outcome)
+    for change in sorted(report.changes, key=lambda change: (order.index(change.outcome), change.path)):
+        print(f"  {change.outcome:<12} {change.path}{f'  ({change.note})' if change.note else ''}")
+    counts = [(outcome, sum(change.outcome is outcome for change in report.changes)) for outcome in Outcome]
+    summary = ", ".join(f"{count} {outcome}" for outcome, count in counts if count)
+    print(f"{'Would change' if dry_run else 'Changed'} {len(report.changes)} files: {summary}.")
+    if not dry_run:
+        print("Review with git diff and run make lint test before you commit.")
+    if report.conflicts:
+        expect = " to expect" if dry_run else ""
+        print(f"Conflicts{expect}: edit these until no <<<<<<< ======= >>>>>>> markers remain, then commit:")
+        for change in report.conflicts:
+            print(f"  {change.path}")
+
+
+def run_update(arguments: argparse.Namespace) -> int:
+    """``djaws update``: merge a newer template or other answers into the project in the current directory."""
+    request = UpdateRequest(
+        project=Path.cwd(),
+        source=arguments.source,
+        to_version=arguments.to_version,
+        from_version=arguments.from_version,
+        assignments=arguments.assignments,
+        dry_run=arguments.dry_run,
+    )
+    try:
+        report = update(request)
+    except (UpdateError, RecordError, OptionError, VersionError, GenerationError, MergeError) as error:
+        sys.stderr.write(f"djaws: error: {error}\n")
+        return USAGE_ERROR
+    _print_update_report(report, arguments.dry_run)
+    return CONFLICTS if report.conflicts else 0
+
+
+COMMANDS = {"new": run_new, "update": run_update}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``djaws`` console script."""
     parser = build_parser()
     arguments = parser.parse_args(argv)
-    if arguments.command == "new":
-        try:
-            return run_new(arguments)
-        except BrokenPipeError:
-            # Output piped into `head` and the like: stop quietly, as other CLIs do.
-            sys.stderr.close()
-            return 0
-    parser.print_help()
-    return USAGE_ERROR
+    command = COMMANDS.get(arguments.command)
+    if command is None:
+        parser.print_help()
+        return USAGE_ERROR
+    try:
+        return command(arguments)
+    except BrokenPipeError:
+        # Output piped into `head` and the like: stop quietly, as other CLIs do.
+        sys.stderr.close()
+        return 0

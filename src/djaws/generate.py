@@ -13,7 +13,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from djaws import __version__
 from djaws.naming import derive_names
+from djaws.record import REVISION_KEY, VERSION_KEY, template_revision
 
 TEMPLATE_DIR = Path(__file__).parent / "template"
 
@@ -46,16 +48,22 @@ def _prepare_output_dir(output_dir: Path) -> list[Path]:
     return created
 
 
+def current_template_revision() -> str:
+    """The revision of the template this djaws carries (read afresh: a checkout's template changes under it)."""
+    return template_revision(TEMPLATE_DIR)
+
+
 def _render(answers: dict[str, str], staging: Path) -> Path:
     """Run cookiecutter into the staging directory and return the rendered project directory."""
     from cookiecutter.exceptions import CookiecutterException
     from cookiecutter.main import cookiecutter
 
+    provenance = {VERSION_KEY: __version__, REVISION_KEY: current_template_revision()}
     try:
         rendered = cookiecutter(
             str(TEMPLATE_DIR),
             no_input=True,
-            extra_context=answers,
+            extra_context={**answers, **provenance},
             output_dir=str(staging),
             accept_hooks=True,
         )

@@ -8,18 +8,27 @@ from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
-from emulator import Emulator, running_emulator
+from emulator import ContainerOutcome, Emulator, running_emulator
+from ops_runner import LoadBalancerStandIn
 from stacks import EC2_PROJECT_NAME, ECS_PROJECT_NAME, StackCycle, new_cycle, start_cycles
 from terraform_runner import require_tools, warm_plugin_cache, write_cli_config
 
 REGION = "ap-northeast-2"
 APPLY_FIXTURES = {"ecs_stack", "ec2_stack"}
 APPLIES_NEEDED = pytest.StashKey[bool]()
+# test_infra_ecs.py and test_infra_ec2.py end with it.
+DESTROY_TEST = "test_destroy_leaves_nothing"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Note whether any selected test needs an applied stack."""
+    """Note whether any selected test needs an applied stack; put the tests that destroy the stacks last.
+
+    Every test of the applied stacks runs on one worker in collection order (the "infra-apply"
+    group), so the destroy tests must come after every module that uses the stacks, whatever the
+    modules are called. The sort is stable: everything else keeps its order.
+    """
     config.stash[APPLIES_NEEDED] = any(APPLY_FIXTURES & set(getattr(item, "fixturenames", ())) for item in items)
+    items.sort(key=lambda item: item.name == DESTROY_TEST)
 
 
 @pytest.fixture(scope="session")
@@ -73,3 +82,17 @@ def applies_start_early(request: pytest.FixtureRequest) -> None:
     # Under xdist every worker collects every test; only the one that runs them should apply.
     if request.config.stash.get(APPLIES_NEEDED, False) and not os.environ.get("PYTEST_XDIST_WORKER"):
         request.getfixturevalue("stack_cycles")
+
+
+@pytest.fixture
+def container_runtime(emulator: Emulator) -> Iterator[dict[str, ContainerOutcome]]:
+    """What containers and host scripts do when they "run" (the emulator's runtime table), emptied after the test."""
+    yield emulator.runtime.outcomes
+    emulator.runtime.outcomes.clear()
+
+
+@pytest.fixture
+def site() -> Iterator[LoadBalancerStandIn]:
+    """The load balancer's stand-in for deploys: 200 on every path unless a test says otherwise."""
+    with LoadBalancerStandIn().serving() as running:
+        yield running

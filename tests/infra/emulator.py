@@ -38,7 +38,11 @@ agent, and a test chooses what each container or command does (``Emulator.runtim
   and count, so a service never looks steady on the new revision; here an update collapses the
   deployments into one ``PRIMARY`` deployment of the service's task definition, ``COMPLETED``, with
   ``runningCount = desiredCount`` (what ECS shows once a rollout has finished). ``MOTO_ECS_SERVICE_RUNNING``
-  is not needed for that.
+  is not needed for that. A service whose container the runtime table makes exit non-zero (by its
+  image or command) crashes instead: no task runs, all are pending, the rollout stays ``IN_PROGRESS``.
+  moto writes no service events and registers no task in a target group: here each update adds the
+  events ECS writes (tasks started, deployment completed, steady state; or unable to start tasks),
+  and each running task is one healthy target in the service's target groups (the old ones gone).
 - SSM Run Command: every invocation reports ``Success`` with no output; here it reports the exit code
   and output the runtime table gives for the command text (``Failed`` for a non-zero exit).
 
@@ -47,11 +51,13 @@ The module must run in the process that serves the requests, hence ``ThreadedMot
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import os
 import socket
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -367,8 +373,46 @@ def _write_container_logs(task: Any, container_definition: dict[str, Any], lines
     )
 
 
+# ECS keeps a service's last 100 events, newest first.
+SERVICE_EVENTS_KEPT = 100
+_task_addresses = itertools.count(2)
+
+
+def _record_service_events(service: Any, deployment_id: str, crashing: bool) -> None:
+    """The events ECS writes while a deployment starts its tasks and ends (or keeps failing)."""
+    tasks = " ".join(f"(task {uuid.uuid4().hex})" for _ in range(service.desired_count))
+    messages = [f"(service {service.name}) has started {service.desired_count} tasks: {tasks}."]
+    if crashing:
+        messages.append(f"(service {service.name}) is unable to consistently start tasks successfully.")
+    else:
+        messages += [
+            f"(service {service.name}) deployment {deployment_id} deployment completed.",
+            f"(service {service.name}) has reached a steady state.",
+        ]
+    now = datetime.now(UTC)
+    events = [{"id": str(uuid.uuid4()), "createdAt": now, "message": message} for message in reversed(messages)]
+    service.events = (events + service.events)[:SERVICE_EVENTS_KEPT]
+
+
+def _register_service_targets(service: Any, running: int) -> None:
+    """One healthy target per running task in each of the service's target groups, the old tasks' gone."""
+    from moto.elbv2.models import elbv2_backends
+
+    load_balancing = elbv2_backends[service._account_id][service.region_name]
+    for entry in service.load_balancers:
+        group = load_balancing.target_groups.get(entry.get("targetGroupArn"))
+        if group is None:
+            continue
+        group.targets.clear()
+        addresses = [next(_task_addresses) for _ in range(running)]
+        group.register(
+            [{"Id": f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}", "Port": entry["containerPort"]} for n in addresses]
+        )
+
+
 def _patch_ecs_runtime() -> None:
-    """One-off tasks stop with the runtime table's exit code; service updates finish their rollout."""
+    """One-off tasks stop with the runtime table's exit code; service updates finish their rollout (or
+    crash), with ECS's events and the running tasks as load-balancer targets."""
     from moto.ecs.models import EC2ContainerServiceBackend, Task
 
     task_init = Task.__init__
@@ -413,9 +457,14 @@ def _patch_ecs_runtime() -> None:
     def update_service_to_steady_state(self: EC2ContainerServiceBackend, service_properties: dict[str, Any]) -> Any:
         service = update_service(self, service_properties)
         if service.deployment_controller.get("type", "ECS") == "ECS":
+            container = self.describe_task_definition(service.task_definition).container_definitions[0]
+            outcome = CONTAINER_RUNTIME.outcome_for(container["image"], " ".join(container.get("command") or []))
+            crashing = outcome.exit_code != 0
+            running = 0 if crashing else service.desired_count
             previous = service.deployments[0] if service.deployments else {}
-            service.running_count, service.pending_count = service.desired_count, 0
+            service.running_count, service.pending_count = running, service.desired_count - running
             deployment_id = f"ecs-svc/{int(time.time() * 1e6)}"
+            rollout = "IN_PROGRESS" if crashing else "COMPLETED"
             service.deployments = [
                 {
                     **previous,
@@ -423,14 +472,16 @@ def _patch_ecs_runtime() -> None:
                     "status": "PRIMARY",
                     "taskDefinition": service.task_definition,
                     "desiredCount": service.desired_count,
-                    "runningCount": service.desired_count,
-                    "pendingCount": 0,
-                    "failedTasks": 0,
-                    "rolloutState": "COMPLETED",
-                    "rolloutStateReason": f"ECS deployment {deployment_id} completed.",
+                    "runningCount": running,
+                    "pendingCount": service.desired_count - running,
+                    "failedTasks": service.desired_count if crashing else 0,
+                    "rolloutState": rollout,
+                    "rolloutStateReason": f"ECS deployment {deployment_id} {rollout.lower().replace('_', ' ')}.",
                     "updatedAt": datetime.now(UTC),
                 }
             ]
+            _record_service_events(service, deployment_id, crashing)
+            _register_service_targets(service, running)
         return service
 
     EC2ContainerServiceBackend.update_service = update_service_to_steady_state  # type: ignore[method-assign]

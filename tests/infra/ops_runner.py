@@ -11,9 +11,12 @@ ECR ``PutImage`` of a manifest stands in for ``ops build --push``. Shared by the
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 import shlex
+import shutil
+import signal
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -24,11 +27,13 @@ from pathlib import Path
 from typing import Any
 
 from emulator import ACCESS_KEY, SECRET_KEY, Emulator
-from stacks import StackCycle
+from stacks import ENVIRONMENT, StackCycle
 from terraform_runner import emulator_backend_args
 
 # Status polls every 0.2 s instead of every 10 s: the emulator changes state at once.
 POLL_SECONDS = "0.2"
+OPS_COMMAND = ("uv", "run", "--project", "ops", "--locked", "--quiet", "ops")
+_tag_numbers = itertools.count(1)
 
 
 @dataclass
@@ -78,7 +83,7 @@ class OpsRunner:
     def run(self, *arguments: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
         """Run one ops command; its exit status and output (never raises on a non-zero exit)."""
         return subprocess.run(
-            ["uv", "run", "--project", "ops", "--locked", "--quiet", "ops", *arguments],
+            [*OPS_COMMAND, *arguments],
             cwd=self.project,
             env=self.environment(),
             capture_output=True,
@@ -87,12 +92,51 @@ class OpsRunner:
             check=False,
         )
 
+    def start(self, *arguments: str) -> subprocess.Popen[str]:
+        """Start one ops command that runs until stopped (``logs --follow``), in its own process group."""
+        return subprocess.Popen(
+            [*OPS_COMMAND, *arguments],
+            cwd=self.project,
+            env=self.environment(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+
+
+def interrupt(process: subprocess.Popen[str]) -> None:
+    """Ctrl-C: SIGINT to the whole process group, as a terminal sends it (uv forwards none itself)."""
+    os.killpg(process.pid, signal.SIGINT)
+
 
 def runner_for(stack: StackCycle, summary_file: Path) -> OpsRunner:
     """An OpsRunner for an applied stack's project, with ops installed."""
     runner = OpsRunner(stack.project, stack.emulator, stack.cli_config, summary_file)
     runner.sync()
     return runner
+
+
+def runner_for_copy(ops: OpsRunner, directory: Path) -> OpsRunner:
+    """An OpsRunner for a copy of the project in ``directory``: pointing Terraform at another
+    environment's backend there leaves the applied stack's directory alone."""
+    copy = directory / "project"
+    shutil.copytree(ops.project, copy, ignore=shutil.ignore_patterns(".terraform", ".venv", "*.tfstate"))
+    return OpsRunner(copy, ops.emulator, ops.cli_config, ops.summary_file)
+
+
+def new_tag() -> str:
+    """A fresh 40-hex "git SHA" for each deploy, unique in the session: ECR tags are immutable."""
+    return f"{next(_tag_numbers):08x}" + "c0ffee" * 5 + "00"
+
+
+def deploy(stack: StackCycle, ops: OpsRunner, site: LoadBalancerStandIn, tag: str | None = None) -> str:
+    """Push images under a new tag and deploy them to the ECS stack; the tag."""
+    tag = tag or new_tag()
+    push_images(stack, tag)
+    result = ops.run("deploy", "--env", ENVIRONMENT, "--tag", tag, "--url", site.url)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return tag
 
 
 def push_images(stack: StackCycle, tag: str) -> dict[str, str]:

@@ -7,36 +7,20 @@ host). What deploy.sh itself does on the host is tested with real containers els
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from emulator import ContainerOutcome
-from ops_runner import OpsRunner, push_images, release_records, runner_for
+from ops_runner import OpsRunner, new_tag, push_images, release_records, runner_for
 from stacks import ENVIRONMENT, StackCycle
 
 pytestmark = pytest.mark.xdist_group("infra-apply")
-
-_tags = itertools.count(1)
-
-
-def new_tag() -> str:
-    """A fresh 40-hex "git SHA" per deploy."""
-    return f"{next(_tags):x}".rjust(8, "0") + "ec2" * 10 + "00"
 
 
 @pytest.fixture(scope="module")
 def ops(ec2_stack: StackCycle, tmp_path_factory: pytest.TempPathFactory) -> OpsRunner:
     """ops installed in the applied EC2 project, pointed at the emulator."""
     return runner_for(ec2_stack, tmp_path_factory.mktemp("summary") / "step-summary.md")
-
-
-@pytest.fixture(autouse=True)
-def host_runtime(emulator: Any) -> Iterator[dict[str, ContainerOutcome]]:
-    """What the host's scripts do (emulator runtime table), emptied after each test."""
-    yield emulator.runtime.outcomes
-    emulator.runtime.outcomes.clear()
 
 
 def last_command(stack: StackCycle) -> dict[str, Any]:
@@ -46,12 +30,12 @@ def last_command(stack: StackCycle) -> dict[str, Any]:
 
 
 def test_deploy_runs_the_deploy_script_with_the_tag_through_ssm(
-    ec2_stack: StackCycle, ops: OpsRunner, host_runtime: dict[str, ContainerOutcome]
+    ec2_stack: StackCycle, ops: OpsRunner, container_runtime: dict[str, ContainerOutcome]
 ) -> None:
     """AWS-RunShellScript on the instance: deploy.sh TAG in the app directory; output shown; release recorded."""
     tag = new_tag()
     push_images(ec2_stack, tag)
-    host_runtime[f"deploy.sh {tag}"] = ContainerOutcome(0, ("web: ready through nginx", "deployed " + tag))
+    container_runtime[f"deploy.sh {tag}"] = ContainerOutcome(0, ("web: ready through nginx", "deployed " + tag))
     result = ops.run("deploy", "--env", ENVIRONMENT, "--tag", tag)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     command = last_command(ec2_stack)
@@ -66,14 +50,14 @@ def test_deploy_runs_the_deploy_script_with_the_tag_through_ssm(
 
 
 def test_failed_host_deploy_is_reported_and_rollback_sends_the_previous_tag(
-    ec2_stack: StackCycle, ops: OpsRunner, host_runtime: dict[str, ContainerOutcome]
+    ec2_stack: StackCycle, ops: OpsRunner, container_runtime: dict[str, ContainerOutcome]
 ) -> None:
     """deploy.sh fails (it restored the previous tag itself): exit 1, one line; ops rollback sends the tag before."""
     good, bad = new_tag(), new_tag()
     for tag in (good, bad):
         push_images(ec2_stack, tag)
     assert ops.run("deploy", "--env", ENVIRONMENT, "--tag", good).returncode == 0
-    host_runtime[f"deploy.sh {bad}"] = ContainerOutcome(1, ("readiness failed: restored the previous images",))
+    container_runtime[f"deploy.sh {bad}"] = ContainerOutcome(1, ("readiness failed: restored the previous images",))
     result = ops.run("deploy", "--env", ENVIRONMENT, "--tag", bad)
     assert result.returncode == 1
     assert len(result.stderr.strip().splitlines()) == 1 and "failed on the host (exit 1)" in result.stderr
@@ -90,10 +74,10 @@ def test_failed_host_deploy_is_reported_and_rollback_sends_the_previous_tag(
 
 
 def test_manage_runs_the_manage_script_on_the_host(
-    ec2_stack: StackCycle, ops: OpsRunner, host_runtime: dict[str, ContainerOutcome]
+    ec2_stack: StackCycle, ops: OpsRunner, container_runtime: dict[str, ContainerOutcome]
 ) -> None:
     """ops manage -- ARGS runs deploy/ec2/manage.sh ARGS on the host and returns its exit code."""
-    host_runtime["manage.sh createsuperuser"] = ContainerOutcome(2, ("CommandError: missing --email",))
+    container_runtime["manage.sh createsuperuser"] = ContainerOutcome(2, ("CommandError: missing --email",))
     result = ops.run("manage", "--env", ENVIRONMENT, "--", "createsuperuser", "--noinput")
     assert result.returncode == 2
     assert "CommandError: missing --email" in result.stdout

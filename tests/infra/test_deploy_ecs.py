@@ -10,48 +10,34 @@ the stack, and its re-plan test checks that a deployed stack still plans no chan
 
 from __future__ import annotations
 
-import itertools
 import json
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from emulator import ContainerOutcome
-from ops_runner import LoadBalancerStandIn, OpsRunner, push_images, release_records, runner_for
+from ops_runner import (
+    LoadBalancerStandIn,
+    OpsRunner,
+    deploy,
+    new_tag,
+    push_images,
+    release_records,
+    runner_for,
+    runner_for_copy,
+)
 from stacks import ENVIRONMENT, StackCycle
 
 pytestmark = pytest.mark.xdist_group("infra-apply")
 
 PROCESSES = ("web", "websocket", "frontend", "worker", "beat")
 MIGRATE = ["python", "manage.py", "migrate", "--noinput"]
-_tags = itertools.count(1)
-
-
-def new_tag() -> str:
-    """A fresh 40-hex "git SHA" for each deploy: ECR tags are immutable."""
-    return f"{next(_tags):x}".rjust(8, "0") + "c0ffee" * 5 + "00"
 
 
 @pytest.fixture(scope="module")
 def ops(ecs_stack: StackCycle, tmp_path_factory: pytest.TempPathFactory) -> OpsRunner:
     """ops installed in the applied ECS project, pointed at the emulator."""
     return runner_for(ecs_stack, tmp_path_factory.mktemp("summary") / "step-summary.md")
-
-
-@pytest.fixture
-def site() -> Iterator[LoadBalancerStandIn]:
-    """The load balancer's stand-in: 200 on every path unless a test says otherwise."""
-    with LoadBalancerStandIn().serving() as running:
-        yield running
-
-
-@pytest.fixture(autouse=True)
-def container_runtime(emulator: Any) -> Iterator[dict[str, ContainerOutcome]]:
-    """The emulator's container outcomes, emptied after each test."""
-    yield emulator.runtime.outcomes
-    emulator.runtime.outcomes.clear()
 
 
 def services(stack: StackCycle) -> dict[str, dict[str, Any]]:
@@ -69,15 +55,6 @@ def image_of(stack: StackCycle, task_definition: str) -> str:
     return ecs.describe_task_definition(taskDefinition=task_definition)["taskDefinition"]["containerDefinitions"][0][
         "image"
     ]
-
-
-def deploy(stack: StackCycle, ops: OpsRunner, site: LoadBalancerStandIn, tag: str | None = None) -> str:
-    """Push images under a new tag and deploy them; the tag."""
-    tag = tag or new_tag()
-    push_images(stack, tag)
-    result = ops.run("deploy", "--env", ENVIRONMENT, "--tag", tag, "--url", site.url)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return tag
 
 
 def one_off_task_arns(stack: StackCycle) -> set[str]:
@@ -257,10 +234,7 @@ def test_outputs_of_an_environment_without_infrastructure_exit_3(
     ecs_stack: StackCycle, ops: OpsRunner, tmp_path: Path
 ) -> None:
     """ops outputs for an environment never applied: exit 3 and one line (CI turns it into a notice)."""
-    # A copy, so initialising another environment's backend leaves the applied stack's directory alone.
-    copy = tmp_path / "project"
-    shutil.copytree(ops.project, copy, ignore=shutil.ignore_patterns(".terraform", ".venv", "*.tfstate"))
-    other = OpsRunner(copy, ops.emulator, ops.cli_config, ops.summary_file)
+    other = runner_for_copy(ops, tmp_path)
     result = other.run("outputs", "--env", "dev")
     assert result.returncode == 3, result.stdout + result.stderr
     assert "no infrastructure" in result.stderr and len(result.stderr.strip().splitlines()) == 1

@@ -28,7 +28,7 @@ from terraform_runner import Terraform
 
 from djaws.naming import ENVIRONMENTS
 
-# What ops deploy, rollback, migrate, manage and releases call (bootstrap/deploy_role.tf); nothing else.
+# What ops deploy, rollback, migrate, manage, releases, status and logs call (bootstrap/deploy_role.tf); nothing else.
 DEPLOY_ROLE_ACTIONS = {
     "ecr:GetAuthorizationToken",
     "ecr:BatchCheckLayerAvailability",
@@ -54,6 +54,7 @@ DEPLOY_ROLE_ACTIONS = {
     "ec2:DescribeInstances",
     "application-autoscaling:DescribeScalableTargets",
     "application-autoscaling:RegisterScalableTarget",
+    "elasticloadbalancing:DescribeTargetHealth",
     "logs:FilterLogEvents",
     "logs:GetLogEvents",
     "s3:ListBucket",
@@ -105,7 +106,7 @@ def test_deploy_role_trusts_only_this_repository(ecs_stack: StackCycle, role: st
 
 
 def test_deploy_role_can_deploy_but_not_change_infrastructure(ecs_stack: StackCycle) -> None:
-    """Exactly the actions ops deploy/rollback/migrate/manage/releases call; "*" only where AWS takes no ARN."""
+    """Exactly the actions the ops commands call (deploy to logs); "*" only where AWS takes no ARN."""
     iam = ecs_stack.emulator.client("iam")
     shared = ecs_stack.names.shared()
     policy = iam.get_role_policy(RoleName=shared["iam_deploy_role"], PolicyName="deploy")["PolicyDocument"]
@@ -113,7 +114,13 @@ def test_deploy_role_can_deploy_but_not_change_infrastructure(ecs_stack: StackCy
     actions = {action for statement in statements.values() for action in statement["Action"]}
     assert actions == DEPLOY_ROLE_ACTIONS
     on_everything = {sid for sid, statement in statements.items() if "*" in statement["Resource"]}
-    assert on_everything == {"EcrLogin", "TaskDefinitions", "FollowHostCommands", "ResumeAutoscaling"}
+    assert on_everything == {
+        "EcrLogin",
+        "TaskDefinitions",
+        "FollowHostCommands",
+        "ResumeAutoscaling",
+        "ReadTargetHealth",
+    }
     repositories = statements["PushAndPullImages"]["Resource"]
     assert any(arn.endswith(f"repository/{ecs_stack.environment_names['ecr_backend']}") for arn in repositories)
     assert statements["WriteReleaseRecords"]["Resource"] == [

@@ -214,3 +214,41 @@ def test_run_command_reports_the_runtime_outcome(emulator: Emulator) -> None:
         emulator.runtime.outcomes.clear()
     assert (invocation["Status"], invocation["ResponseCode"]) == ("Failed", 1)
     assert invocation["StandardOutputContent"] == "restored the previous tag\n"
+
+
+def test_service_update_writes_events_and_registers_healthy_targets(emulator: Emulator) -> None:
+    """UpdateService: ECS's events, newest first, and one healthy target per running task; a crashing one runs none."""
+    ec2, ecs, elbv2 = emulator.client("ec2"), emulator.client("ecs"), emulator.client("elbv2")
+    vpc = ec2.create_vpc(CidrBlock="10.97.0.0/16")["Vpc"]["VpcId"]
+    target_group = elbv2.create_target_group(
+        Name="events-check", Protocol="HTTP", Port=8000, VpcId=vpc, TargetType="ip"
+    )["TargetGroups"][0]["TargetGroupArn"]
+    ecs.create_cluster(clusterName="events-check")
+    container = {"name": "app", "image": "app:1", "memory": 128, "command": ["python", "-m", "config.server"]}
+    definition = ecs.register_task_definition(family="events-check", containerDefinitions=[container])
+    ecs.create_service(
+        cluster="events-check",
+        serviceName="events-check",
+        taskDefinition=definition["taskDefinition"]["taskDefinitionArn"],
+        desiredCount=0,
+        loadBalancers=[{"targetGroupArn": target_group, "containerName": "app", "containerPort": 8000}],
+    )
+
+    ecs.update_service(cluster="events-check", service="events-check", desiredCount=2)
+    service = ecs.describe_services(cluster="events-check", services=["events-check"])["services"][0]
+    messages = [event["message"] for event in service["events"]]
+    assert messages[0] == "(service events-check) has reached a steady state."
+    assert messages[2].startswith("(service events-check) has started 2 tasks: (task ")
+    health = elbv2.describe_target_health(TargetGroupArn=target_group)["TargetHealthDescriptions"]
+    assert [(entry["TargetHealth"]["State"], entry["Target"]["Port"]) for entry in health] == [("healthy", 8000)] * 2
+
+    emulator.runtime.outcomes["config.server"] = ContainerOutcome(1)
+    try:
+        ecs.update_service(cluster="events-check", service="events-check", forceNewDeployment=True)
+    finally:
+        emulator.runtime.outcomes.clear()
+    service = ecs.describe_services(cluster="events-check", services=["events-check"])["services"][0]
+    assert (service["runningCount"], service["pendingCount"]) == (0, 2)
+    assert service["deployments"][0]["rolloutState"] == "IN_PROGRESS"
+    assert service["events"][0]["message"].endswith("is unable to consistently start tasks successfully.")
+    assert elbv2.describe_target_health(TargetGroupArn=target_group)["TargetHealthDescriptions"] == []

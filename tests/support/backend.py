@@ -35,6 +35,19 @@ def create_database(python: Path, cwd: Path, server_url: str, prefix: str = "e2e
     return server_url.rsplit("/", 1)[0] + f"/{name}"
 
 
+def production_settings(database_url: str, redis_url: str, bucket: str) -> dict[str, str]:
+    """ENVIRONMENT=prod with every variable it requires, for servers on loopback; callers add ports and S3."""
+    return {
+        "ENVIRONMENT": "prod",
+        "SECRET_KEY": "prod-" + uuid.uuid4().hex * 2,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DATABASE_URL": database_url,
+        "DB_REQUIRE_SSL": "false",  # the loopback server has no TLS; RDS does
+        "REDIS_URL": redis_url,
+        "AWS_STORAGE_BUCKET_NAME": bucket,
+    }
+
+
 @dataclass(frozen=True)
 class RunningBackend:
     """A backend serving HTTP and websockets on ``url``, with the log of each of its processes."""

@@ -16,6 +16,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 CACHE_DIR = Path(os.environ.get("DJAWS_CONTAINER_CACHE", Path.home() / ".cache" / "djaws-containers"))
@@ -293,6 +296,46 @@ def ensure_base_images() -> dict[str, float]:
             builder(Path(work))
         timings[tag] = time.monotonic() - started
     return timings
+
+
+@dataclass(frozen=True)
+class ProjectImages:
+    """A generated project's backend and frontend images (one tag), and the seconds each build took."""
+
+    backend_repository: str
+    frontend_repository: str
+    tag: str
+    build_seconds: dict[str, float]
+
+    @property
+    def backend(self) -> str:
+        """The backend image's full name."""
+        return f"{self.backend_repository}:{self.tag}"
+
+    @property
+    def frontend(self) -> str:
+        """The frontend image's full name."""
+        return f"{self.frontend_repository}:{self.tag}"
+
+
+@contextmanager
+def project_images(project: Path, repository: str, tag: str = "built") -> Iterator[ProjectImages]:
+    """Build the project's backend and frontend images as CI does, removing both tags afterwards.
+
+    `repository` names this run's images (a unique one per session keeps concurrent runs on the same podman
+    storage from replacing or removing each other's images).
+    """
+    repositories = {"backend": f"{repository}/backend", "frontend": f"{repository}/frontend"}
+    build_seconds: dict[str, float] = {}
+    try:
+        for name, image_repository in repositories.items():
+            started = time.monotonic()
+            build(project / name, f"{image_repository}:{tag}", *(BACKEND_BUILD_ARGS if name == "backend" else ()))
+            build_seconds[name] = time.monotonic() - started
+        yield ProjectImages(repositories["backend"], repositories["frontend"], tag, build_seconds)
+    finally:
+        for image_repository in repositories.values():
+            podman("rmi", "--force", f"{image_repository}:{tag}", check=False)
 
 
 def podman_compose() -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -24,12 +25,19 @@ def background(
         try:
             yield child
         finally:
-            os.killpg(child.pid, signal.SIGTERM)
-            try:
-                child.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(child.pid, signal.SIGKILL)
-                child.wait()
+            stop_group(child)
     finally:
         if not isinstance(output, int):
             output.close()
+
+
+def stop_group(child: subprocess.Popen[bytes]) -> None:
+    """SIGTERM the child's process group, SIGKILL it after 20 s; a group already gone (killed by a test) is fine."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(child.pid, signal.SIGTERM)
+    try:
+        child.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(child.pid, signal.SIGKILL)
+        child.wait()

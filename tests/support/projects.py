@@ -52,6 +52,15 @@ def generate_option_set(option_set: OptionSet, output_dir: Path) -> Path:
     return generate(option_set.full_answers(), output_dir).path
 
 
+def snapshot(directory: Path) -> dict[str, bytes]:
+    """Every file under a directory (outside .git) and its bytes, to show that a refused command wrote nothing."""
+    return {
+        str(path.relative_to(directory)): path.read_bytes()
+        for path in directory.rglob("*")
+        if path.is_file() and ".git" not in path.relative_to(directory).parts
+    }
+
+
 def uv_environment() -> dict[str, str]:
     """Environment for uv: the real interpreter (not a pyenv shim), no inherited virtualenv."""
     environment = {

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 STARTUP_TIMEOUT = 30.0
 
@@ -99,69 +100,136 @@ class Services:
     postgres_version: str
 
 
+def wait_for_port_closed(port: int, timeout: float = STARTUP_TIMEOUT) -> None:
+    """Block until connections to the loopback port are refused."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) != 0:
+                return
+        time.sleep(0.05)
+    raise TimeoutError(f"127.0.0.1:{port} still accepts connections after {timeout} s")
+
+
+class PostgresCluster:
+    """A throw-away PostgreSQL 16 cluster on a port of its own; fault tests stop and start it on that port."""
+
+    def __init__(self) -> None:
+        self.bin_dir = postgres_bin_dir()
+        self.data_dir = Path(tempfile.mkdtemp(prefix="djaws-pg-"))
+        os.chmod(self.data_dir, 0o700)
+        if os.geteuid() == 0:
+            _ensure_postgres_user()
+            shutil.chown(self.data_dir, "postgres")
+        self.port = free_port()
+        _run_checked(
+            _as_postgres_user(
+                [str(self.bin_dir / "initdb"), "-D", str(self.data_dir), "-U", "postgres", "--auth=trust", "-E", "UTF8"]
+            )
+        )
+
+    @property
+    def url(self) -> str:
+        """The URL of its ``postgres`` database."""
+        return f"postgres://postgres@127.0.0.1:{self.port}/postgres"
+
+    def version(self) -> str:
+        return subprocess.run(
+            [str(self.bin_dir / "postgres"), "--version"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+
+    def start(self) -> None:
+        """Start the server (again) on its port and wait until it accepts connections."""
+        options = (
+            f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.data_dir} -c fsync=off -c full_page_writes=off"
+        )
+        log = self.data_dir / "server.log"
+        _run_checked(
+            _as_postgres_user(
+                [str(self.bin_dir / "pg_ctl"), "-D", str(self.data_dir), "-o", options, "-w", "-l", str(log), "start"]
+            )
+        )
+        wait_for_port(self.port)
+
+    def stop(self, mode: str = "fast") -> None:
+        """Stop the server: ``fast`` ends every session, as a restart or failover does; ``immediate`` aborts."""
+        subprocess.run(
+            _as_postgres_user([str(self.bin_dir / "pg_ctl"), "-D", str(self.data_dir), "-m", mode, "-w", "stop"]),
+            capture_output=True,
+        )
+        wait_for_port_closed(self.port)
+
+    def remove(self) -> None:
+        """Stop the server if it runs and delete the cluster."""
+        self.stop("immediate")
+        shutil.rmtree(self.data_dir, ignore_errors=True)
+
+
 @contextmanager
 def postgres_server() -> Iterator[tuple[str, str]]:
     """A throw-away PostgreSQL 16 cluster; yields (URL of the ``postgres`` database, server version)."""
-    bin_dir = postgres_bin_dir()
-    data_dir = Path(tempfile.mkdtemp(prefix="djaws-pg-"))
-    os.chmod(data_dir, 0o700)
-    if os.geteuid() == 0:
-        _ensure_postgres_user()
-        shutil.chown(data_dir, "postgres")
-    port = free_port()
-    _run_checked(
-        _as_postgres_user(
-            [str(bin_dir / "initdb"), "-D", str(data_dir), "-U", "postgres", "--auth=trust", "-E", "UTF8"]
+    with running(PostgresCluster()) as cluster:
+        yield cluster.url, cluster.version()
+
+
+class RedisServer:
+    """A Redis server with persistence off on a port of its own; fault tests stop and start it on that port.
+
+    Nothing survives a stop, as with a cache node replaced without persistence.
+    """
+
+    def __init__(self) -> None:
+        executable = shutil.which("redis-server")
+        if executable is None:
+            raise RuntimeError("redis-server is not installed: apt-get install redis-server (.ci/run does)")
+        self.executable = executable
+        self.port = free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        """Start the server (again) on its port and wait until it accepts connections."""
+        self.process = subprocess.Popen(
+            [self.executable, "--bind", "127.0.0.1", "--port", str(self.port), "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
-    )
-    options = f"-c listen_addresses=127.0.0.1 -p {port} -k {data_dir} -c fsync=off -c full_page_writes=off"
-    _run_checked(
-        _as_postgres_user(
-            [
-                str(bin_dir / "pg_ctl"),
-                "-D",
-                str(data_dir),
-                "-o",
-                options,
-                "-w",
-                "-l",
-                str(data_dir / "server.log"),
-                "start",
-            ]
-        )
-    )
+        wait_for_port(self.port)
+
+    def stop(self) -> None:
+        """Stop the server; its clients' connections drop."""
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+            wait_for_port_closed(self.port)
+
+    def remove(self) -> None:
+        """Stop the server if it runs (it keeps nothing on disk)."""
+        self.stop()
+
+
+Server = TypeVar("Server", PostgresCluster, RedisServer)
+
+
+@contextmanager
+def running(server: Server) -> Iterator[Server]:
+    """The server started, and removed at the end."""
     try:
-        wait_for_port(port)
-        version = subprocess.run(
-            [str(bin_dir / "postgres"), "--version"], capture_output=True, text=True, check=True
-        ).stdout.strip()
-        yield f"postgres://postgres@127.0.0.1:{port}/postgres", version
+        server.start()
+        yield server
     finally:
-        subprocess.run(
-            _as_postgres_user([str(bin_dir / "pg_ctl"), "-D", str(data_dir), "-m", "immediate", "-w", "stop"]),
-            capture_output=True,
-        )
-        shutil.rmtree(data_dir, ignore_errors=True)
+        server.remove()
 
 
 @contextmanager
 def redis_server() -> Iterator[str]:
     """A Redis server with persistence off; yields its URL."""
-    executable = shutil.which("redis-server")
-    if executable is None:
-        raise RuntimeError("redis-server is not installed: apt-get install redis-server (.ci/run does)")
-    port = free_port()
-    process = subprocess.Popen(
-        [executable, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_for_port(port)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with running(RedisServer()) as server:
+        yield server.url
 
 
 @contextmanager

@@ -28,6 +28,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.services]
 
 BUCKET = "e2e-media-bucket"
 CONTENT = b"id,name\n1,Ada\n2,Grace\n"
+# Readiness shows what each check found only to requests carrying it.
+READINESS_TOKEN = "e2e-" + uuid.uuid4().hex
 
 
 async def receive_event(url: str, trigger: object) -> dict:
@@ -74,6 +76,7 @@ def test_production_processes_serve_the_whole_file_flow(
             "BEAT_SCHEDULE_FILE": str(tmp_path / "celerybeat-schedule"),
             # Beat sends the purge every two seconds here, so the test sees it reach the worker.
             "FILE_PURGE_INTERVAL_SECONDS": "2",
+            "READINESS_TOKEN": READINESS_TOKEN,
         }
         run([str(python), "manage.py", "migrate", "--noinput"], backend, env=environment)
         run([str(python), "manage.py", "collectstatic", "--noinput"], backend, env=environment)
@@ -91,7 +94,7 @@ def test_production_processes_serve_the_whole_file_flow(
         wait_for_port(websocket_port)
         api = f"http://127.0.0.1:{web_port}/api"
 
-        ready = requests.get(f"{api}/health/ready/", timeout=10)
+        ready = requests.get(f"{api}/health/ready/", headers={"X-Readiness-Token": READINESS_TOKEN}, timeout=10)
         assert ready.status_code == 200, ready.text
         components = ready.json()["components"]
         assert components["database"]["detail"] == "postgresql"

@@ -1,11 +1,12 @@
 """The EC2 all-in-one host's deploy, for real with containers: podman stands in for Docker (see support.containers).
 
-A generated ec2-all-in-one project (with the frontend, Celery and websockets) gets its images built, a host
-directory as first boot leaves it (host.env, the shipped scripts), and deploy/ec2/deploy.sh runs unchanged with a
-`docker` command that maps to podman and an `aws` command that serves the two secrets from a local file (so
-render-env.sh runs too) and has no registry to log in to. S3 is moto on the host. While a bounded load runs through
-nginx on loopback, a new tag is deployed (no failed request), then a tag whose web readiness fails (the previous tag
-comes back on every service, no failed request, non-zero exit).
+A generated ec2-all-in-one project (with the frontend, Celery and websockets) gets the session's images (built once
+for the xdist group "containers" in conftest.py: an option set's backend and frontend differ only in the project's
+name), a host directory as first boot leaves it (host.env, the shipped scripts), and deploy/ec2/deploy.sh runs
+unchanged with a `docker` command that maps to podman and an `aws` command that serves the two secrets from a local
+file (so render-env.sh runs too) and has no registry to log in to. S3 is moto on the host. While a bounded load runs
+through nginx on loopback, a new tag is deployed (no failed request), then a tag whose web readiness fails (the
+previous tag comes back on every service, no failed request, non-zero exit).
 
 Seen here and not a property of deploy.sh: while podman starts or removes any container of the project (worker and
 beat included, which nginx never routes to), traffic through the project's network pauses for 2-30 s on these
@@ -29,9 +30,8 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 from support.containers import (
-    BACKEND_BUILD_ARGS,
+    ProjectImages,
     build,
-    ensure_base_images,
     image_size_mb,
     podman,
     podman_environment,
@@ -39,14 +39,13 @@ from support.containers import (
 )
 from support.projects import OptionSet, generate_option_set
 
-# One worker runs the whole module: its tests share one compose stack (project "host_deploy") and its images.
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("ec2-host-deploy")]
+# One worker runs the whole module: its tests share one compose stack (project "host_deploy"), and the images
+# built once per session (conftest.py) with the other modules of the group.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("containers")]
 
 HOST_PROJECT = OptionSet(
     "ec2_host", {"project_name": "Host Deploy", "aws_deployment": "ec2-all-in-one", "frontend": "nextjs"}
 )
-BACKEND_IMAGE = "localhost/djaws-test/backend"
-FRONTEND_IMAGE = "localhost/djaws-test/frontend"
 FIRST, SECOND, BROKEN = "release-1", "release-2", "broken-3"
 SITE_HOST = "localhost"
 BENCH_MARKER = "ec2-deploy-figures: "
@@ -169,41 +168,26 @@ class Load:
 
 
 @pytest.fixture(scope="module")
-def base_images() -> dict[str, float]:
-    """The base images, made once per machine; the seconds each build took this session."""
-    return ensure_base_images()
-
-
-@pytest.fixture(scope="module")
 def host_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A generated ec2-all-in-one project with the Next.js frontend."""
     return generate_option_set(HOST_PROJECT, tmp_path_factory.mktemp("ec2-host"))
 
 
 @pytest.fixture(scope="module")
-def images(base_images: dict[str, float], host_project: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """Backend and frontend images under three tags: two good ones and one whose readiness fails."""
-    timings = {}
-    started = time.monotonic()
-    build(host_project / "backend", f"{BACKEND_IMAGE}:{FIRST}", *BACKEND_BUILD_ARGS)
-    timings["backend"] = time.monotonic() - started
-    started = time.monotonic()
-    build(host_project / "frontend", f"{FRONTEND_IMAGE}:{FIRST}")
-    timings["frontend"] = time.monotonic() - started
-    for image in (BACKEND_IMAGE, FRONTEND_IMAGE):
-        podman("tag", f"{image}:{FIRST}", f"{image}:{SECOND}")
-    podman("tag", f"{FRONTEND_IMAGE}:{FIRST}", f"{FRONTEND_IMAGE}:{BROKEN}")
+def images(built_images: ProjectImages, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProjectImages]:
+    """The session's images under three more tags: two good ones and one whose readiness fails."""
+    backend, frontend = built_images.backend_repository, built_images.frontend_repository
+    for repository in (backend, frontend):
+        for tag in (FIRST, SECOND):
+            podman("tag", f"{repository}:{built_images.tag}", f"{repository}:{tag}")
+    podman("tag", built_images.frontend, f"{frontend}:{BROKEN}")
     broken = tmp_path_factory.mktemp("broken-image")
-    (broken / "Dockerfile").write_text(BROKEN_READINESS_DOCKERFILE.format(base=f"{BACKEND_IMAGE}:{FIRST}"))
-    build(broken, f"{BACKEND_IMAGE}:{BROKEN}")
-    yield {
-        "build_seconds": timings,
-        "backend_mb": image_size_mb(f"{BACKEND_IMAGE}:{FIRST}"),
-        "frontend_mb": image_size_mb(f"{FRONTEND_IMAGE}:{FIRST}"),
-    }
-    for image in (BACKEND_IMAGE, FRONTEND_IMAGE):
+    (broken / "Dockerfile").write_text(BROKEN_READINESS_DOCKERFILE.format(base=built_images.backend))
+    build(broken, f"{backend}:{BROKEN}")
+    yield built_images
+    for repository in (backend, frontend):
         for tag in (FIRST, SECOND, BROKEN):
-            podman("rmi", "--force", f"{image}:{tag}", check=False)
+            podman("rmi", "--force", f"{repository}:{tag}", check=False)
 
 
 @pytest.fixture(scope="module")
@@ -225,7 +209,7 @@ def s3_endpoint() -> Iterator[str]:
     server.stop()
 
 
-def host_settings(project: Path, http_port: int, s3_endpoint: str) -> dict[str, str]:
+def host_settings(http_port: int, s3_endpoint: str, images: ProjectImages) -> dict[str, str]:
     """host.env as Terraform writes it at first boot, pointed at local images, moto and a loopback port."""
     return {
         "COMPOSE_PROJECT_NAME": "host_deploy",
@@ -240,8 +224,8 @@ def host_settings(project: Path, http_port: int, s3_endpoint: str) -> dict[str, 
         "SITE_URL": f"http://{SITE_HOST}",
         "SERVED_OVER_HTTPS": "false",
         "ECR_REGISTRY": "",
-        "BACKEND_IMAGE": BACKEND_IMAGE,
-        "FRONTEND_IMAGE": FRONTEND_IMAGE,
+        "BACKEND_IMAGE": images.backend_repository,
+        "FRONTEND_IMAGE": images.frontend_repository,
         "IMAGE_TAG": FIRST,
         "LOG_GROUP_PREFIX": "/host-deploy/demo",
         "POSTGRES_DB": "host_deploy",
@@ -255,9 +239,9 @@ def host_settings(project: Path, http_port: int, s3_endpoint: str) -> dict[str, 
     }
 
 
-def write_host(project: Path, tools: Path, http_port: int, s3_endpoint: str) -> dict[str, str]:
+def write_host(project: Path, tools: Path, http_port: int, s3_endpoint: str, images: ProjectImages) -> dict[str, str]:
     """The files first boot leaves on the host, plus the local stand-ins for AWS and Docker."""
-    settings = host_settings(project, http_port, s3_endpoint)
+    settings = host_settings(http_port, s3_endpoint, images)
     (project / "host.env").write_text("".join(f"{key}={value}\n" for key, value in settings.items()))
     secrets = tools / "secrets.json"
     secrets.write_text(json.dumps(SECRETS))
@@ -307,11 +291,11 @@ def create_compose_network() -> None:
 
 @pytest.fixture(scope="module")
 def host(
-    images: dict, host_project: Path, s3_endpoint: str, tmp_path_factory: pytest.TempPathFactory
+    images: ProjectImages, host_project: Path, s3_endpoint: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Host]:
     """The host after its first deploy (tag FIRST); everything the project created is removed afterwards."""
     http_port = free_port()
-    environment = write_host(host_project, tmp_path_factory.mktemp("host-tools"), http_port, s3_endpoint)
+    environment = write_host(host_project, tmp_path_factory.mktemp("host-tools"), http_port, s3_endpoint, images)
     host = Host(host_project, http_port, environment)
     try:
         create_compose_network()
@@ -380,7 +364,7 @@ def test_backend_container_runs_unprivileged_and_answers_liveness(host: Host) ->
     assert status == "200"
 
 
-def test_deploy_new_tag_answers_every_request(host: Host, images: dict, base_images: dict[str, float]) -> None:
+def test_deploy_new_tag_answers_every_request(host: Host, images: ProjectImages, base_images: dict[str, float]) -> None:
     started = time.monotonic()
     with Load(host.http_port, load_paths()) as load:
         deployed = host.deploy(SECOND)
@@ -408,9 +392,9 @@ def test_deploy_new_tag_answers_every_request(host: Host, images: dict, base_ima
         "requests_answered": load.ok,
         "failed_requests": len(load.failures),
         "slowest_request_seconds": round(load.slowest_seconds, 1),
-        "backend_image_mb": round(images["backend_mb"]),
-        "frontend_image_mb": round(images["frontend_mb"]),
-        "image_build_seconds": {name: round(value) for name, value in images["build_seconds"].items()},
+        "backend_image_mb": round(image_size_mb(images.backend)),
+        "frontend_image_mb": round(image_size_mb(images.frontend)),
+        "image_build_seconds": {name: round(value) for name, value in images.build_seconds.items()},
         "base_image_build_seconds": round(sum(base_images.values())),
     }
     # bench/ec2_deploy.py reads this line.

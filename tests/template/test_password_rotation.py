@@ -44,6 +44,8 @@ LOAD_THREADS = 3
 # between are refused with the old password. Long enough here for every worker to open several.
 ROTATION_WINDOW_SECONDS = 1.0
 STEADY_LOAD_SECONDS = 1.5
+# Readiness shows why the database fails only to requests carrying it.
+READINESS_TOKEN = "rotation-" + uuid.uuid4().hex
 
 
 @dataclass
@@ -231,6 +233,7 @@ def test_rotation_under_load_fails_no_request(
             "WEB_PORT": str(web_port),
             "WEB_CONCURRENCY": str(WEB_WORKERS),
             "PYTHONUNBUFFERED": "1",
+            "READINESS_TOKEN": READINESS_TOKEN,
         }
         run([str(python), "manage.py", "migrate", "--noinput"], backend, env=environment)
         log = tmp_path / "web.log"
@@ -271,7 +274,8 @@ def test_rotation_under_load_fails_no_request(
         # A password the secret does not hold: a clear failure, and no call per request to Secrets Manager.
         role.set_password("not-the-secret-value")
         reads_before = emulator.reads
-        answers = [requests.get(f"{api}/health/ready/", timeout=10) for _ in range(20)]
+        token = {"X-Readiness-Token": READINESS_TOKEN}
+        answers = [requests.get(f"{api}/health/ready/", headers=token, timeout=10) for _ in range(20)]
         reads_while_refused = emulator.reads - reads_before
         print(f"wrong password: {len(answers)} readiness requests, {reads_while_refused} GetSecretValue calls")
         assert {answer.status_code for answer in answers} == {503}

@@ -25,6 +25,8 @@ BIN = Path(sys.executable).parent
 
 ALWAYS = [
     "README.md",
+    "SECURITY.md",
+    "RELIABILITY.md",
     "Makefile",
     ".env.example",
     ".gitignore",
@@ -215,3 +217,37 @@ def test_workflows_are_valid_pinned_and_pass_zizmor(rendered_projects: dict[str,
     for command in checks:
         result = subprocess.run(command, capture_output=True, text=True, env={"PATH": f"{BIN}:/usr/bin:/bin"})
         assert result.returncode == 0, f"{command[0]}: {result.stdout}{result.stderr}"
+
+
+REPOSITORY_TESTS = Path(__file__).resolve().parents[1]
+CITATION = re.compile(r"`((?:[\w/]+\.py)?)::(\w+)`|`([\w/]+\.py)`")
+
+
+def cited_tests(line: str) -> list[tuple[str, str]]:
+    """(file, test) pairs a table row cites; "::name" continues the file cited before it."""
+    cited, current = [], ""
+    for match in CITATION.finditer(line):
+        current = match.group(1) or match.group(3) or current
+        cited.append((current, match.group(2) or ""))
+    return cited
+
+
+@pytest.mark.parametrize("name", OPTION_SET_NAMES)
+@pytest.mark.parametrize("document", ["SECURITY.md", "RELIABILITY.md"])
+def test_every_test_the_guarantees_cite_exists(rendered_projects: dict[str, Path], name: str, document: str) -> None:
+    project = rendered_projects[name]
+    missing = []
+    for line in (project / document).read_text().splitlines():
+        if not line.startswith("| "):
+            continue
+        own, _, template = line.partition("*(djaws)*")
+        for part, root in ((own, project / "backend" / "tests"), (template, REPOSITORY_TESTS.parent)):
+            for file, test in cited_tests(part):
+                if not file.startswith("test_") and "/" not in file:
+                    continue  # a project file named as evidence (a Dockerfile, a workflow)
+                source = next(iter(sorted(root.rglob(Path(file).name))), None) if "/" not in file else root / file
+                if source is None or not source.exists():
+                    missing.append(file)
+                elif test and f"def {test}(" not in source.read_text():
+                    missing.append(f"{file}::{test}")
+    assert missing == [], f"{document} cites tests that do not exist"

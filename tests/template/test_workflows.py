@@ -228,3 +228,22 @@ def test_rollback_goes_to_the_previous_or_a_named_release(rendered_projects: dic
     script = steps(job)[-1]["run"]
     assert 'ops rollback --env "$ENVIRONMENT" --to "$RELEASE"' in script
     assert script.count("ops rollback --env") == 2
+
+
+def test_ci_audits_the_locked_backend_and_the_production_frontend_packages(
+    rendered_projects: dict[str, Path], tmp_path: Path
+) -> None:
+    project = rendered_projects["default"]
+    ci = workflow(project, "ci")
+    backend = [step.get("name", "") for step in steps(ci["jobs"]["backend"])]
+    audit = step_named(ci["jobs"]["backend"], "pip-audit")
+    assert backend.index(audit["name"]) < backend.index("Tests on PostgreSQL and Redis")
+    # The export half runs here (the audit itself needs PyPI's vulnerability data): every locked package, hashed.
+    export = audit["run"].splitlines()[0].replace("$RUNNER_TEMP", str(tmp_path))
+    result = subprocess.run(["bash", "-e", "-c", export], cwd=project / "backend", capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    pins = [line for line in (tmp_path / "requirements.txt").read_text().splitlines() if "==" in line]
+    assert any(pin.startswith("django==") for pin in pins)
+    assert "--require-hashes" in audit["run"]
+    frontend = step_named(ci["jobs"]["frontend"], "npm audit")
+    assert frontend["run"] == "npm audit --omit=dev --audit-level=high"

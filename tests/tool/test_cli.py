@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from support.projects import snapshot
 
 from djaws import __version__
 from djaws.options import OPTIONS
@@ -24,10 +25,6 @@ def djaws(*arguments: str, cwd: Path | None = None, stdin: str = "") -> subproce
         text=True,
         timeout=60,
     )
-
-
-def snapshot(directory: Path) -> dict[str, bytes]:
-    return {str(path.relative_to(directory)): path.read_bytes() for path in directory.rglob("*") if path.is_file()}
 
 
 def assert_usage_error(result: subprocess.CompletedProcess[str], fragment: str) -> None:
@@ -53,6 +50,13 @@ def test_new_help_explains_every_option() -> None:
         assert option.key in result.stdout
         for choice in option.choices:
             assert choice in result.stdout
+
+
+def test_update_help_names_its_flags() -> None:
+    result = djaws("update", "--help")
+    assert result.returncode == 0
+    for flag in ("--to", "--from", "--set", "--dry-run", "--source", "git+URL"):
+        assert flag in result.stdout
 
 
 def test_new_with_no_input_generates_and_prints_next_steps(tmp_path: Path) -> None:

@@ -1,12 +1,14 @@
-"""The production HTTP server: granian serving the WSGI application.
+"""The production HTTP server: granian serving Django through config/rsgi.py.
 
 ``python -m config.server`` serves; ``python -m config.server --check`` prints the configuration the
 environment gives and exits (``make check`` runs it).
 
-Granian (HTTP handled in Rust, Django in worker processes) was chosen by measurement: on 2 cores it
-served the authenticated file list faster than sync gunicorn workers with the same memory, and far
-faster than one ASGI process (see bench/ in the djaws repository). Websockets run in their own
-process (uvicorn, config.asgi). Every value below can be overridden by the environment or .env.
+Granian handles HTTP in Rust, in worker processes; config/rsgi.py reads each request body on the
+worker's event loop and runs Django's WSGI handler in a thread once the body is complete, so slow or
+stalled clients hold no Django thread. Granian's own WSGI interface reads bodies in Django's
+thread (two stalled uploads would stop two single-threaded workers); Django's ASGI handler costs
+about ten times more per request. Websockets run in their own process (uvicorn, config.asgi).
+Every value below can be overridden by the environment or .env.
 """
 
 from __future__ import annotations
@@ -17,13 +19,14 @@ import sys
 from typing import Any
 
 from granian.constants import Interfaces
+from granian.http import HTTP1Settings
 from granian.log import LogLevels
 from granian.server import Server
 
 from config import env
 from config import logging as project_logging
 
-APPLICATION = "config.wsgi:application"
+APPLICATION = "config.rsgi:application"
 
 
 def log_config(log_format: str) -> dict[str, Any]:
@@ -35,16 +38,28 @@ def log_config(log_format: str) -> dict[str, Any]:
     return {"formatters": {"generic": formatter, "access": formatter}}
 
 
+def django_threads() -> int:
+    """Threads running Django in each worker (config/rsgi.py): one, as Django is CPU-bound between short queries."""
+    return env.integer("WEB_THREADS", 1)
+
+
+def body_timeout_seconds() -> int:
+    """How long a request body may take to arrive in full before config/rsgi.py answers 408."""
+    return env.integer("CLIENT_BODY_TIMEOUT_SECONDS", 30)
+
+
 def server_options() -> dict[str, Any]:
     """Granian's settings, from the environment (and .env, as settings.py reads it)."""
     env.load_dotenv()
     return {
-        "interface": Interfaces.WSGI,
-        "address": env.text("WEB_HOST", "0.0.0.0"),
+        "interface": Interfaces.RSGI,
+        # In a container the port is reachable only as published; WEB_HOST narrows it elsewhere.
+        "address": env.text("WEB_HOST", "0.0.0.0"),  # noqa: S104
         "port": env.integer("WEB_PORT", 8000),
-        # Django is CPU-bound between short database calls: a process per core, one thread each.
+        # Django is CPU-bound between short database calls: a process per core (threads: django_threads).
         "workers": env.integer("WEB_CONCURRENCY", 2),
-        "blocking_threads": env.integer("WEB_THREADS", 1),
+        # Headers not complete within this long close the connection (bodies: CLIENT_BODY_TIMEOUT_SECONDS).
+        "http1_settings": HTTP1Settings(header_read_timeout=env.integer("CLIENT_HEADER_TIMEOUT_SECONDS", 10) * 1000),
         "websockets": False,
         # A worker that dies is replaced; one that outgrows the limit (a slow leak) is replaced gracefully.
         "respawn_failed_workers": True,
@@ -86,8 +101,12 @@ def main(arguments: list[str]) -> None:
     options = server_options()
     server = Server(APPLICATION, **options)
     if arguments == ["--check"]:
-        shown = ("address", "port", "workers", "blocking_threads", "workers_max_rss", "workers_kill_timeout")
-        print(f"granian {APPLICATION}: " + ", ".join(f"{name}={options[name]}" for name in shown))
+        shown = {name: options[name] for name in ("address", "port", "workers")}
+        shown["threads"] = django_threads()
+        shown |= {name: options[name] for name in ("workers_max_rss", "workers_kill_timeout")}
+        shown["header_timeout"] = options["http1_settings"].header_read_timeout // 1000
+        shown["body_timeout"] = body_timeout_seconds()
+        print(f"granian {APPLICATION}: " + ", ".join(f"{name}={value}" for name, value in shown.items()))
         return
     preload()
     server.serve()

@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import dj_database_url
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from config import env
 from config import logging as project_logging
@@ -138,8 +139,11 @@ DATABASES = {
         conn_health_checks=env.boolean("DB_CONN_HEALTH_CHECKS", False),
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.boolean("DB_REQUIRE_SSL", not IS_LOCAL):
-    DATABASES["default"].setdefault("OPTIONS", {})["sslmode"] = "require"
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A database host that does not answer fails the request in seconds (503); psycopg alone waits 130 s.
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env.integer("DB_CONNECT_TIMEOUT", 5)
+    if env.boolean("DB_REQUIRE_SSL", not IS_LOCAL):
+        DATABASES["default"]["OPTIONS"]["sslmode"] = "require"
 
 # The RDS-managed password rotates every 7 days. With DB_PASSWORD_SECRET_ARN beside the DB_* parts (ECS
 # sets them) each new connection takes the password from that secret, cached and re-read when refused
@@ -158,27 +162,51 @@ if DB_PASSWORD_SECRET_ARN:
         ENGINE="config.database", PASSWORD_SECRET_ARN=DB_PASSWORD_SECRET_ARN, PASSWORD_SECRET_REGION=arn_parts[3]
     )
 
-# --- Redis: cache, Celery broker and results, channel layer ---------------------------------------
+# --- Redis: cache, Celery broker, channel layer ----------------------------------------------------
 REDIS_URL = env.text("REDIS_URL")
 if not REDIS_URL and not IS_LOCAL:
     REDIS_URL = env.required("REDIS_URL", ENVIRONMENT)
 REDIS_USES_TLS = REDIS_URL.startswith("rediss://")
+# A pooled connection that died with its server (a Redis restart or failover) is replaced and the command
+# sent again at once. Without it the channel layer fails (or hangs) the first websocket that draws one after
+# Redis is back, and the cache retries after a backoff of up to seconds.
+REDIS_RETRY = {"retry_on_error": [RedisConnectionError]}
 
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": REDIS_RETRY,
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 if USE_CELERY:
     CELERY_BROKER_URL = REDIS_URL or "memory://"
-    CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
+    # Outcomes live in PostgreSQL (a file's status), so there is no result backend: sending a task needs
+    # the broker alone, and a Redis outage cannot leave the sender waiting on a results connection.
+    CELERY_TASK_IGNORE_RESULT = True
     # The embedded default has no broker: tasks run in the calling process.
     CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
     CELERY_TASK_EAGER_PROPAGATES = True
+    # A task is acknowledged when it ends, so one whose worker dies (killed, out of memory) is delivered
+    # again: by Redis once TASK_VISIBILITY_TIMEOUT_SECONDS have passed since its delivery. That must exceed
+    # the longest task and retry countdown, or a task still running is delivered a second time (the file
+    # processing task is idempotent either way).
     CELERY_TASK_ACKS_LATE = True
     CELERY_TASK_REJECT_ON_WORKER_LOST = True
     CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-    CELERY_RESULT_EXPIRES = timedelta(days=1)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env.integer("TASK_VISIBILITY_TIMEOUT_SECONDS", 15 * 60),
+        # A broker that does not answer fails a send in seconds instead of hanging the request.
+        "socket_connect_timeout": 5,
+        "socket_timeout": 10,
+    }
+    # Sending gives up after three tries (~1 s when Redis refuses connections); the caller logs it, and the
+    # retry sweep (FILE_PROCESSING_RETRY_SECONDS) sends the work again.
+    CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5}
     CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
     CELERY_TASK_SERIALIZER = "json"
     CELERY_ACCEPT_CONTENT = ["json"]
@@ -191,13 +219,6 @@ if USE_CELERY:
     )
     if REDIS_USES_TLS:
         CELERY_BROKER_USE_SSL = {"ssl_cert_reqs": ssl.CERT_REQUIRED}
-        CELERY_REDIS_BACKEND_USE_SSL = {"ssl_cert_reqs": ssl.CERT_REQUIRED}
-    CELERY_BEAT_SCHEDULE = {
-        "purge-stale-uploads": {
-            "task": "apps.files.tasks.purge_stale_uploads",
-            "schedule": timedelta(seconds=env.integer("FILE_PURGE_INTERVAL_SECONDS", 60 * 60)),
-        },
-    }
 
 if USE_WEBSOCKET:
     if REDIS_URL:
@@ -206,7 +227,7 @@ if USE_WEBSOCKET:
         CHANNEL_LAYERS = {
             "default": {
                 "BACKEND": "channels_redis.core.RedisChannelLayer",
-                "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 10}]},
+                "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 10, **REDIS_RETRY}]},
             }
         }
     else:
@@ -225,6 +246,9 @@ FILE_UPLOAD_MAX_BYTES = env.integer("FILE_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
 FILE_UPLOAD_URL_TTL = env.integer("FILE_UPLOAD_URL_TTL", 15 * 60)
 FILE_DOWNLOAD_URL_TTL = env.integer("FILE_DOWNLOAD_URL_TTL", 5 * 60)
 FILE_PENDING_TTL = timedelta(hours=env.integer("FILE_PENDING_TTL_HOURS", 24))
+# A file completed this long ago and still not processed (its task was never sent, or was lost) is
+# processed again; the retry sweep runs this often too (beat, or `manage.py retry_unprocessed_uploads`).
+FILE_PROCESSING_RETRY_AFTER = timedelta(seconds=env.integer("FILE_PROCESSING_RETRY_SECONDS", 5 * 60))
 FILE_ALLOWED_CONTENT_TYPES = env.listing(
     "FILE_ALLOWED_CONTENT_TYPES",
     [
@@ -241,6 +265,18 @@ FILE_ALLOWED_CONTENT_TYPES = env.listing(
 # Local uploads go through Django itself; allow the largest file plus form overhead in memory checks.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+if USE_CELERY:
+    # What beat sends: the file housekeeping above.
+    CELERY_BEAT_SCHEDULE = {
+        "purge-stale-uploads": {
+            "task": "apps.files.tasks.purge_stale_uploads",
+            "schedule": timedelta(seconds=env.integer("FILE_PURGE_INTERVAL_SECONDS", 60 * 60)),
+        },
+        "retry-unprocessed-uploads": {
+            "task": "apps.files.tasks.retry_unprocessed_uploads",
+            "schedule": FILE_PROCESSING_RETRY_AFTER,
+        },
+    }
 
 # --- Static files: served by WhiteNoise under /api/static/ so the load balancer routes them here --
 STATIC_URL = "/api/static/"
@@ -286,16 +322,14 @@ REST_FRAMEWORK = {
     # the full user row (/api/auth/me/) load it.
     "DEFAULT_AUTHENTICATION_CLASSES": ["apps.accounts.authentication.CachedJWTStatelessUserAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PARSER_CLASSES": [
-        "apps.core.parsers.BoundedJSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # JSON only: every value has a type the schema states (apps/core/json_types.py); uploads go to storage.
+    "DEFAULT_PARSER_CLASSES": ["apps.core.parsers.BoundedJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Every error status and body is documented too (apps/core/schema.py).
+    "DEFAULT_SCHEMA_CLASS": "apps.core.schema.ErrorDocumentingAutoSchema",
     "DEFAULT_THROTTLE_RATES": {
         "auth": env.rate("AUTH_THROTTLE_RATE", "20/minute"),
         "auth_account": env.rate("AUTH_ACCOUNT_THROTTLE_RATE", "10/minute"),
@@ -303,7 +337,12 @@ REST_FRAMEWORK = {
     # Any DRF throttle keys on the address the trusted proxies report (DRF's default is the whole header).
     "NUM_PROXIES": TRUSTED_PROXY_HOPS,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # A database, cache or storage outage answers 503 with a JSON body, not 500 (apps/core/errors.py).
+    "EXCEPTION_HANDLER": "apps.core.errors.api_exception_handler",
 }
+# Readiness (/api/health/ready/) tells anyone which components fail; their error text and latency only to
+# requests sending this value in the X-Readiness-Token header (unset: to nobody; the logs always have them).
+READINESS_TOKEN = env.text("READINESS_TOKEN")
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.integer("JWT_ACCESS_MINUTES", 15)),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env.integer("JWT_REFRESH_DAYS", 7)),

@@ -34,9 +34,9 @@ def test_register_creates_user_without_echoing_password() -> None:
 
 
 def test_register_rejects_duplicate_email(user: User) -> None:
-    response = APIClient().post("/api/auth/register/", {"email": "ADA@example.com", "password": PASSWORD})
-    assert response.status_code == 400
-    assert "email" in response.json()
+    response = APIClient().post("/api/auth/register/", {"email": "ada@example.com", "password": PASSWORD})
+    assert response.status_code == 409
+    assert "already exists" in response.json()["detail"]
 
 
 def test_register_rejects_weak_password() -> None:
@@ -88,6 +88,18 @@ def test_logout_blacklists_refresh_token(user: User) -> None:
     assert client.post("/api/auth/logout/", {"refresh": tokens["refresh"]}).status_code == 205
     again = APIClient().post("/api/auth/token/refresh/", {"refresh": tokens["refresh"]})
     assert again.status_code == 401
+
+
+@pytest.mark.parametrize("refresh", ["not-a-token", "revoked", "access"])
+def test_logout_of_an_unusable_token_succeeds_too(user: User, refresh: str) -> None:
+    """RFC 7009: whatever the token, afterwards it cannot be used, so the answer is the same."""
+    client = APIClient()
+    tokens = obtain(client)
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
+    if refresh == "revoked":
+        client.post("/api/auth/logout/", {"refresh": tokens["refresh"]})
+    token = {"revoked": tokens["refresh"], "access": tokens["access"]}.get(refresh, refresh)
+    assert client.post("/api/auth/logout/", {"refresh": token}).status_code == 205
 
 
 def test_sign_in_is_rate_limited(user: User) -> None:

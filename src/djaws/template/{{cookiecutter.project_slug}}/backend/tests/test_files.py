@@ -102,10 +102,10 @@ def test_full_flow_upload_complete_process_list_download(
     assert "attachment" in fetched["Content-Disposition"]
 
 
-def test_complete_before_upload_is_rejected(api: APIClient) -> None:
+def test_complete_before_upload_conflicts(api: APIClient) -> None:
     ticket = start_upload(api)
     response = api.post(f"/api/files/{ticket['file']['id']}/complete/")
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert UploadedFile.objects.get(pk=ticket["file"]["id"]).status == "pending"
 
 

@@ -79,7 +79,7 @@ def test_a_form_replayed_after_completion_changes_nothing_served(
 
 def test_complete_rejects_missing_object(api: APIClient, s3_bucket: Any) -> None:
     ticket = start_upload(api)
-    assert api.post(f"/api/files/{ticket['file']['id']}/complete/").status_code == 400
+    assert api.post(f"/api/files/{ticket['file']['id']}/complete/").status_code == 409
 
 
 def test_complete_rejects_oversized_object_and_deletes_it(api: APIClient, s3_bucket: Any, settings: Any) -> None:

@@ -42,10 +42,18 @@ def test_malformed_cursor_is_a_400_or_a_first_page(api: APIClient, value: str) -
     response.json()
 
 
-@pytest.mark.parametrize("page_size", ["-1", "0", "abc", "99999999999999999999", "1e3"])
-def test_odd_page_sizes_are_handled(api: APIClient, page_size: str) -> None:
-    response = api.get(f"/api/files/?page_size={page_size}")
-    assert response.status_code == 200, response.content
+@pytest.mark.parametrize(
+    "page_size", ["-1", "0", "201", "abc", "", " 5", "5.0", "\u0665", "99999999999999999999", "1e3"]
+)
+def test_page_sizes_outside_the_schema_are_a_400(api: APIClient, page_size: str) -> None:
+    response = api.get(f"/api/files/?page_size={quote(page_size)}")
+    assert response.status_code == 400, response.content
+    assert "page_size" in response.json()
+
+
+@pytest.mark.parametrize("page_size", ["1", "200"])
+def test_page_sizes_within_the_schema_are_served(api: APIClient, page_size: str) -> None:
+    assert api.get(f"/api/files/?page_size={page_size}").status_code == 200
 
 
 @pytest.mark.parametrize("path", ["/api/auth/register/", "/api/auth/token/", "/api/files/uploads/"])
@@ -81,25 +89,48 @@ def test_odd_registration_fields_are_a_400(payload: dict[str, Any]) -> None:
     assert response.status_code == 400, response.content
 
 
-def test_registering_a_taken_address_in_another_case_is_a_400(user: User) -> None:
-    response = APIClient().post("/api/auth/register/", {"email": "ADA@example.com", "password": PASSWORD})
-    assert response.status_code == 400
-
-
-def test_a_registration_racing_another_for_the_same_address_is_a_400(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The uniqueness check passes for both; the database refuses the second insert."""
-    from apps.accounts import serializers
-
-    real_create = serializers.RegisterSerializer.create
-
-    def create_after_a_rival(self: Any, validated_data: dict[str, Any]) -> User:
-        User.objects.create_user(email=validated_data["email"], password=PASSWORD)
-        return real_create(self, validated_data)
-
-    monkeypatch.setattr(serializers.RegisterSerializer, "create", create_after_a_rival)
-    response = APIClient().post("/api/auth/register/", {"email": "race@example.com", "password": PASSWORD})
+@pytest.mark.parametrize(
+    ("path", "payload"),
+    [
+        ("/api/files/uploads/", {"filename": 0, "content_type": "text/csv", "size": 3}),
+        ("/api/files/uploads/", {"filename": "a.csv", "content_type": "text/csv", "size": "3"}),
+        ("/api/files/uploads/", {"filename": "a.csv", "content_type": "text/csv", "size": 3.0}),
+        ("/api/files/uploads/", {"filename": "a.csv", "content_type": "text/csv", "size": True}),
+        ("/api/auth/register/", {"email": "new@example.com", "password": PASSWORD, "first_name": 0}),
+        ("/api/auth/logout/", {"refresh": 0}),
+    ],
+)
+def test_values_of_another_json_type_are_a_400(api: APIClient, path: str, payload: dict[str, Any]) -> None:
+    """DRF would coerce them (0 to "0", "3" to 3); the schema says each field's type, and that is what is taken."""
+    response = api.post(path, payload, format="json")
     assert response.status_code == 400, response.content
-    assert "email" in response.json()
+    assert len(response.json()) == 1
+
+
+def test_form_bodies_are_a_415(api: APIClient) -> None:
+    payload = {"filename": "a.csv", "content_type": "text/csv", "size": 3}
+    response = api.post("/api/files/uploads/", payload, format="multipart")
+    assert response.status_code == 415, response.content
+    assert "detail" in response.json()
+
+
+def test_registering_a_taken_address_in_another_case_is_a_409(user: User) -> None:
+    response = APIClient().post("/api/auth/register/", {"email": "ADA@example.com", "password": PASSWORD})
+    assert response.status_code == 409
+
+
+def test_a_registration_racing_another_for_the_same_address_is_a_409(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The uniqueness check passes for both; the database refuses the second insert."""
+    real_create_user = User.objects.create_user
+
+    def create_after_a_rival(email: str, password: str | None = None, **extra_fields: Any) -> User:
+        real_create_user(email=email, password=PASSWORD)
+        return real_create_user(email=email, password=password, **extra_fields)
+
+    monkeypatch.setattr(User.objects, "create_user", create_after_a_rival)
+    response = APIClient().post("/api/auth/register/", {"email": "race@example.com", "password": PASSWORD})
+    assert response.status_code == 409, response.content
+    assert "already exists" in response.json()["detail"]
 
 
 def test_tokens_of_a_deleted_account_reach_nothing(user: User) -> None:

@@ -34,15 +34,19 @@ def free_port() -> int:
 def test_defaults_are_two_single_threaded_workers_on_port_8000() -> None:
     result = check()
     assert result.returncode == 0, result.stderr
-    assert "address=0.0.0.0, port=8000, workers=2, blocking_threads=1, workers_max_rss=200" in result.stdout
+    assert "config.rsgi:application: address=0.0.0.0, port=8000, workers=2, threads=1, workers_max_rss=200" in (
+        result.stdout
+    )
+    assert "header_timeout=10, body_timeout=30" in result.stdout
 
 
 def test_environment_and_env_file_configure_it(tmp_path: Path) -> None:
     env_file = tmp_path / ".env"
     env_file.write_text("WEB_CONCURRENCY=3\nWEB_THREADS=4\n")
-    result = check(ENV_FILE=str(env_file), WEB_THREADS="2", WEB_WORKER_MAX_RSS_MIB="0")
+    result = check(ENV_FILE=str(env_file), WEB_THREADS="2", WEB_WORKER_MAX_RSS_MIB="0", CLIENT_BODY_TIMEOUT_SECONDS="5")
     assert result.returncode == 0, result.stderr
-    assert "workers=3, blocking_threads=2, workers_max_rss=None" in result.stdout
+    assert "workers=3, threads=2, workers_max_rss=None" in result.stdout
+    assert "body_timeout=5" in result.stdout
 
 
 def test_bad_values_stop_with_one_line() -> None:

@@ -103,3 +103,9 @@ def test_copied_env_example_behaves_like_no_environment() -> None:
     assert example.is_file()
     for name in ("DEBUG", "ALLOWED_HOSTS", "MEDIA_ROOT", "LOG_FORMAT", "DATABASES['default']['ENGINE']"):
         assert setting(name, ENV_FILE=str(example)) == setting(name), name
+
+
+def test_database_connections_give_up_after_the_connect_timeout() -> None:
+    options = "DATABASES['default']['OPTIONS']['connect_timeout']"
+    assert setting(options, ENVIRONMENT="stg", **PRODUCTION_VARIABLES) == "5"
+    assert setting(options, ENVIRONMENT="stg", DB_CONNECT_TIMEOUT="2", **PRODUCTION_VARIABLES) == "2"

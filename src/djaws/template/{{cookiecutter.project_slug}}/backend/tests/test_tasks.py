@@ -1,4 +1,5 @@
-"""Celery: the processing task, the purge task and the beat schedule that runs it."""
+"""Celery: the processing task, the purge and retry sweeps and the beat schedule that runs them, redelivery,
+and completing an upload while the broker is unreachable."""
 
 from __future__ import annotations
 
@@ -7,16 +8,19 @@ import json
 import subprocess
 import sys
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.conf import settings
 from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.files import processing
 from apps.files.models import UploadedFile
 from apps.files.storage import LocalUploadStorage
 from config.celery import app
 from tests.conftest import PRODUCTION_VARIABLES, run_fresh
+from tests.test_outages import complete_an_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -108,3 +112,48 @@ def test_worker_and_beat_log_json_lines_outside_local(module: str) -> None:
     assert result.returncode == 0, result.stderr
     entries = [json.loads(line) for line in result.stdout.splitlines()]
     assert {"logger": "celery.beat", "level": "INFO", "message": "schedule checked"}.items() <= entries[-1].items()
+
+
+def test_beat_sends_the_retry_sweep_as_often_as_files_may_wait() -> None:
+    result = python(
+        "from config.beat import app\n"
+        "entry = app.conf.beat_schedule['retry-unprocessed-uploads']\n"
+        "print(entry['task'], entry['schedule'].total_seconds())",
+        FILE_PROCESSING_RETRY_SECONDS="45",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["apps.files.tasks.retry_unprocessed_uploads", "45.0"]
+
+
+def test_a_task_whose_worker_dies_is_delivered_again() -> None:
+    """Acknowledged at its end, so Redis delivers it again after the visibility timeout; no result backend."""
+    result = python(
+        "from config.celery import app; c = app.conf\n"
+        "print(c.task_acks_late, c.task_reject_on_worker_lost, c.broker_transport_options['visibility_timeout'],"
+        " c.task_ignore_result, c.result_backend)",
+        TASK_VISIBILITY_TIMEOUT_SECONDS="120",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "True", "120", "True", "None"]
+
+
+def test_completion_succeeds_while_the_broker_is_unreachable(
+    api: Any, monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Any, caplog: Any, settings: Any
+) -> None:
+    from kombu.exceptions import OperationalError
+
+    from apps.files.tasks import process_uploaded_file
+
+    def refuse(*arguments: object) -> None:
+        raise OperationalError("Error 111 connecting to cache.internal:6379. Connection refused.")
+
+    monkeypatch.setattr(process_uploaded_file, "delay", refuse)
+    record = complete_an_upload(api, django_capture_on_commit_callbacks)
+    assert record["status"] == "uploaded"
+    assert "could not queue processing" in caplog.text
+
+    # Redis is back: the retry sweep sends the file, which the worker processes.
+    monkeypatch.undo()
+    settings.FILE_PROCESSING_RETRY_AFTER = timedelta(0)
+    assert processing.retry_unprocessed_uploads() == 1
+    assert UploadedFile.objects.get(pk=record["id"]).status == "processed"

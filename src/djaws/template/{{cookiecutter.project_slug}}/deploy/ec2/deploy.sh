@@ -215,12 +215,21 @@ write_upstreams() {
 }
 
 # On the first deploy nginx is not running yet: start_nginx starts it once every upstream exists.
+# A container just started may take a moment to be found by name on the network: the test is retried.
 reload_nginx() {
-    local nginx
+    local nginx attempt
     nginx="$(running_containers_of nginx | head -n1)"
-    if [[ -n "$nginx" ]]; then
-        docker exec "$nginx" nginx -t -q && docker exec "$nginx" nginx -s reload
+    if [[ -z "$nginx" ]]; then
+        return 0
     fi
+    for attempt in $(seq 1 15); do
+        if docker exec "$nginx" nginx -t -q 2> /dev/null; then
+            docker exec "$nginx" nginx -s reload
+            return
+        fi
+        sleep 1
+    done
+    docker exec "$nginx" nginx -t -q
 }
 
 start_nginx() {

@@ -4,23 +4,42 @@ Per address stops one client from guessing many passwords; per account stops man
 guessing one account's password. The account limit lets anyone who knows an e-mail address delay
 that account's sign-ins for the rest of the window: the price of refusing distributed guessing.
 Counts live in the cache (Redis when configured), shared by every web process.
+
+When the cache cannot be reached the limits are not applied (fail open), with a warning logged per
+request: refusing instead would stop every sign-in and token refresh, signing everyone out, for as
+long as Redis is away, while each guess still costs the password hash's work.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 from typing import Any
 
 from django.http import HttpRequest
 from rest_framework.throttling import SimpleRateThrottle
 
 from apps.core.client_address import client_address
+from apps.core.errors import UNREACHABLE
+
+logger = logging.getLogger(__name__)
 
 # The form field that names the account, by endpoint kind (the admin's form calls it "username").
 ACCOUNT_FIELDS = ("email", "username")
 
 
-class AddressThrottle(SimpleRateThrottle):
+class FailOpenThrottle(SimpleRateThrottle):
+    """A rate limit that lets requests through while the cache holding its counts is unreachable."""
+
+    def allow_request(self, request: Any, view: Any) -> bool:
+        try:
+            return super().allow_request(request, view)
+        except UNREACHABLE["cache"] as error:
+            logger.warning("rate limit %s not applied: the cache is unavailable (%s)", self.scope, error)
+            return True
+
+
+class AddressThrottle(FailOpenThrottle):
     """AUTH_THROTTLE_RATE per client address, the address taken from trusted proxies only."""
 
     scope = "auth"
@@ -41,7 +60,7 @@ def submitted_account(request: Any) -> str | None:
     return None
 
 
-class AccountThrottle(SimpleRateThrottle):
+class AccountThrottle(FailOpenThrottle):
     """AUTH_ACCOUNT_THROTTLE_RATE per account named in the request, whatever address it comes from."""
 
     scope = "auth_account"

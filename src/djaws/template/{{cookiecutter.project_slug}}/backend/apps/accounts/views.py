@@ -1,3 +1,5 @@
+import contextlib
+
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -19,12 +21,14 @@ class RegisterView(generics.CreateAPIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
     throttle_classes = CREDENTIAL_THROTTLES
+    error_responses = {409: "an account with this e-mail address exists"}
 
 
 class ThrottledTokenObtainPairView(TokenObtainPairView):
     """Sign in with e-mail and password; rate-limited per address and per account against guessing."""
 
     throttle_classes = CREDENTIAL_THROTTLES
+    error_responses = {401: "no active account has this e-mail address and password"}
 
 
 class ThrottledTokenRefreshView(TokenRefreshView):
@@ -32,12 +36,14 @@ class ThrottledTokenRefreshView(TokenRefreshView):
 
     serializer_class = RefreshSerializer
     throttle_classes = [AddressThrottle]
+    error_responses = {401: "the refresh token is not valid, expired, revoked, or its account is gone"}
 
 
 class ThrottledTokenVerifyView(TokenVerifyView):
     """Check a token's signature and expiry; rate-limited per address."""
 
     throttle_classes = [AddressThrottle]
+    error_responses = {401: "the token is not valid or has expired"}
 
 
 class MeView(generics.RetrieveAPIView):
@@ -51,19 +57,21 @@ class MeView(generics.RetrieveAPIView):
 
 
 class LogoutView(generics.GenericAPIView):
-    """Revoke a refresh token (it goes on the blacklist); access tokens expire on their own."""
+    """Revoke a refresh token (it goes on the blacklist); access tokens expire on their own.
+
+    As in OAuth token revocation (RFC 7009), a token that is not valid, expired or already revoked
+    gets the same answer: it cannot be used either way, and a client could do nothing about an error.
+    """
 
     serializer_class = LogoutSerializer
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses={205: OpenApiResponse(description="refresh token revoked")})
+    @extend_schema(responses={205: OpenApiResponse(description="the refresh token can no longer be used")})
     def post(self, request: Request) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         # The blacklist row refers to the account: it must still exist.
         active_account(request)
-        try:
+        with contextlib.suppress(TokenError):
             serializer.save()
-        except TokenError as error:
-            return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
         return Response(status=status.HTTP_205_RESET_CONTENT)

@@ -1,7 +1,14 @@
-"""Readiness checks: can this process reach everything it needs to serve requests?"""
+"""Readiness checks: can this process reach everything it needs to serve requests?
+
+Anyone may ask (load balancers, deploy checks) and learns which components fail. Why they fail (error
+text naming hosts, ports, users) and how long each check took is shown only to requests carrying
+READINESS_TOKEN, and always logged.
+"""
 
 from __future__ import annotations
 
+import hmac
+import logging
 import time
 import uuid
 from collections.abc import Callable
@@ -10,8 +17,12 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
+from django.http import HttpRequest
 
 from apps.files.storage import get_upload_storage
+
+logger = logging.getLogger(__name__)
+READINESS_HEADER = "X-Readiness-Token"
 
 
 @dataclass(frozen=True)
@@ -23,8 +34,19 @@ class CheckResult:
     detail: str
     duration_ms: float
 
-    def as_dict(self) -> dict[str, object]:
-        return {"status": "ok" if self.ok else "error", "detail": self.detail, "duration_ms": self.duration_ms}
+    def as_dict(self, detailed: bool) -> dict[str, object]:
+        """The component's status; with its detail and duration when the caller may see them."""
+        status: dict[str, object] = {"status": "ok" if self.ok else "error"}
+        if detailed:
+            status.update(detail=self.detail, duration_ms=self.duration_ms)
+        return status
+
+
+def may_see_details(request: HttpRequest) -> bool:
+    """Whether the request carries the configured READINESS_TOKEN (compared in constant time)."""
+    token = settings.READINESS_TOKEN
+    offered = request.headers.get(READINESS_HEADER, "")
+    return bool(token) and hmac.compare_digest(offered.encode(), token.encode())
 
 
 def check_database() -> str:
@@ -76,5 +98,6 @@ def run_checks() -> list[CheckResult]:
             detail, ok = check(), True
         except Exception as error:  # any failure means "not ready"; report it, never raise
             detail, ok = f"{type(error).__name__}: {str(error)[:200]}", False
+            logger.warning("readiness: %s failed: %s", name, detail, extra={"component": name})
         results.append(CheckResult(name, ok, detail, round((time.perf_counter() - started) * 1000, 1)))
     return results

@@ -1,10 +1,19 @@
-"""Push events to a user's open websockets; a no-op when the project has no websockets."""
+"""Push events to a user's open websockets; a no-op when the project has no websockets.
+
+Events are a courtesy on top of the API, which always has the current state: one that cannot be sent
+(Redis away) is logged and dropped, and the work that caused it stands.
+"""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.conf import settings
+
+from apps.core.errors import UNREACHABLE
+
+logger = logging.getLogger(__name__)
 
 
 def user_group(user_id: object) -> str:
@@ -20,5 +29,9 @@ def notify_user(user_id: object, event_type: str, payload: dict[str, Any]) -> No
     from channels.layers import get_channel_layer
 
     layer = get_channel_layer()
-    if layer is not None:
+    if layer is None:
+        return
+    try:
         async_to_sync(layer.group_send)(user_group(user_id), {"type": "notify", "event": event_type, **payload})
+    except UNREACHABLE["cache"] as error:
+        logger.warning("%s for user %s not sent: the channel layer is unavailable (%s)", event_type, user_id, error)

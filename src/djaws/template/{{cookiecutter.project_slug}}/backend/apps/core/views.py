@@ -10,14 +10,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.core.health import run_checks
+from apps.core.health import may_see_details, run_checks
 
 _component = inline_serializer(
     "HealthComponent",
     fields={
         "status": serializers.ChoiceField(choices=["ok", "error"]),
-        "detail": serializers.CharField(),
-        "duration_ms": serializers.FloatField(),
+        # Only for requests carrying READINESS_TOKEN (apps/core/health.py).
+        "detail": serializers.CharField(required=False),
+        "duration_ms": serializers.FloatField(required=False),
     },
 )
 _readiness = inline_serializer(
@@ -34,6 +35,8 @@ class LivenessView(APIView):
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    # Never a 503 (apps/core/schema.py).
+    reaches_no_service = True
 
     @extend_schema(responses=inline_serializer("Liveness", fields={"status": serializers.CharField()}), tags=["health"])
     def get(self, request: Request) -> Response:
@@ -41,7 +44,7 @@ class LivenessView(APIView):
 
 
 class ReadinessView(APIView):
-    """Can the process serve? Checks database, cache, storage and broker."""
+    """Can the process serve? Checks database, cache, storage and broker (details: apps/core/health.py)."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
@@ -53,8 +56,9 @@ class ReadinessView(APIView):
     def get(self, request: Request) -> Response:
         results = run_checks()
         ready = all(result.ok for result in results)
+        detailed = may_see_details(request)
         body = {
             "status": "ok" if ready else "error",
-            "components": {result.name: result.as_dict() for result in results},
+            "components": {result.name: result.as_dict(detailed) for result in results},
         }
         return Response(body, status=200 if ready else 503)

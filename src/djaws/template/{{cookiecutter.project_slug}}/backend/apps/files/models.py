@@ -30,6 +30,12 @@ class UploadedFile(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     uploaded_at = models.DateTimeField(null=True, blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)
+    processing_attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="Times processing started; the result is recorded by the first to finish."
+    )
+    requeued_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the retry sweep last sent the file for processing again."
+    )
 
     class Meta:
         ordering = ("-created_at",)

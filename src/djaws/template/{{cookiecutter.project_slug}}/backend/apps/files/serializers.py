@@ -6,9 +6,11 @@ from functools import cached_property
 from typing import Any
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.utils import timezone
 from rest_framework import serializers
 
+from apps.core.json_types import JsonTypedSerializer
 from apps.files.models import UploadedFile
 
 
@@ -68,23 +70,24 @@ class UploadedFileSerializer(serializers.ModelSerializer):
         }
 
 
-class UploadRequestSerializer(serializers.Serializer):
+class UploadRequestSerializer(JsonTypedSerializer):
     """What the client wants to upload; checked against the allow-list and size limit before any URL is signed."""
 
     filename = serializers.CharField(max_length=255)
-    content_type = serializers.CharField(max_length=100)
+    content_type = serializers.ChoiceField(choices=[])
     size = serializers.IntegerField(min_value=1)
 
-    def validate_content_type(self, value: str) -> str:
-        if value not in settings.FILE_ALLOWED_CONTENT_TYPES:
-            allowed = ", ".join(settings.FILE_ALLOWED_CONTENT_TYPES)
-            raise serializers.ValidationError(f"content type {value!r} is not allowed; allowed: {allowed}")
-        return value
-
-    def validate_size(self, value: int) -> int:
-        if value > settings.FILE_UPLOAD_MAX_BYTES:
-            raise serializers.ValidationError(f"files may be at most {settings.FILE_UPLOAD_MAX_BYTES} bytes")
-        return value
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """The allow-list and the limit, read from the settings each time: the schema shows what is checked."""
+        super().__init__(*args, **kwargs)
+        allowed = settings.FILE_ALLOWED_CONTENT_TYPES
+        content_type = self.fields["content_type"]
+        content_type.choices = allowed
+        content_type.error_messages["invalid_choice"] = "content type {input!r} is not allowed; allowed: " + ", ".join(
+            allowed
+        )
+        limit = settings.FILE_UPLOAD_MAX_BYTES
+        self.fields["size"].validators.append(MaxValueValidator(limit, f"files may be at most {limit} bytes"))
 
 
 class PresignedPostSerializer(serializers.Serializer):

@@ -170,6 +170,7 @@ class S3UploadStorage:
 
 
 _client_creation = threading.Lock()
+S3_CONNECT_TIMEOUT_SECONDS = 5
 
 
 @cache
@@ -187,6 +188,8 @@ def _s3_client(region: str, endpoint_url: str | None):
             # Custom endpoints (MinIO, an emulator) usually lack per-bucket DNS names.
             s3={"addressing_style": "path" if endpoint_url else "virtual"},
             retries={"mode": "standard"},
+            # S3 not answering fails a request in seconds (botocore waits 60 s per attempt by default).
+            connect_timeout=S3_CONNECT_TIMEOUT_SECONDS,
         ),
     )
 

@@ -67,8 +67,8 @@ class FileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Destr
         request=None,
         responses={
             200: UploadedFileSerializer,
-            400: OpenApiResponse(description="object missing or not acceptable"),
-            409: OpenApiResponse(description="the object changed while it was checked; complete again"),
+            400: OpenApiResponse(description="the stored object is too large or of another type: the file failed"),
+            409: OpenApiResponse(description="not uploaded yet, or changed while it was checked: complete it again"),
         },
     )
     @action(detail=True, methods=["post"])
@@ -80,7 +80,7 @@ class FileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Destr
         storage = get_upload_storage()
         stored = storage.stat_incoming(upload.key)
         if stored is None:
-            raise ValidationError({"detail": "the file has not been uploaded yet"})
+            return Response({"detail": "the file has not been uploaded yet"}, status=status.HTTP_409_CONFLICT)
         problem = None
         if stored.size > settings.FILE_UPLOAD_MAX_BYTES:
             problem = f"the file is {stored.size} bytes; the limit is {settings.FILE_UPLOAD_MAX_BYTES}"

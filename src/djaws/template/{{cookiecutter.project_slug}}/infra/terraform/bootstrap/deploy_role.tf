@@ -1,7 +1,7 @@
-# The deploy role: exactly what `ops deploy|rollback|migrate|manage|releases` call, on this
-# project's resources only. It can push images, register task-definition revisions, move services,
-# run one-off tasks, send the EC2 host its deploy command, read state outputs and logs, and write
-# release records. It cannot create, change or delete infrastructure.
+# The deploy role: exactly what `ops deploy|rollback|migrate|manage|releases|status|logs` call, on
+# this project's resources only. It can push images, register task-definition revisions, move
+# services, run one-off tasks, send the EC2 host its deploy and status commands, read target health,
+# state outputs and logs, and write release records. It cannot create, change or delete infrastructure.
 # One permission per line: adding an action ops starts to call is one line in deploy_permissions.
 
 locals {
@@ -127,6 +127,11 @@ locals {
       ]
       resources = ["*"]
     }
+    # `ops status`: load-balancer targets per service. Elastic Load Balancing authorises it on "*" only.
+    ReadTargetHealth = {
+      actions   = ["elasticloadbalancing:DescribeTargetHealth"]
+      resources = ["*"]
+    }
     ReadLogs = {
       actions = [
         "logs:FilterLogEvents",
@@ -159,8 +164,8 @@ resource "aws_iam_role" "deploy" {
 }
 
 resource "aws_iam_role_policy" "deploy" {
-  #checkov:skip=CKV_AWS_290:The few actions on "*" (ECR login, task definitions, scaling targets, DescribeInstances, GetCommandInvocation) take no resource ARN.
-  #checkov:skip=CKV_AWS_355:The few actions on "*" (ECR login, task definitions, scaling targets, DescribeInstances, GetCommandInvocation) take no resource ARN.
+  #checkov:skip=CKV_AWS_290:The few actions on "*" (ECR login, task definitions, scaling targets, target health, DescribeInstances, GetCommandInvocation) take no resource ARN.
+  #checkov:skip=CKV_AWS_355:The few actions on "*" (ECR login, task definitions, scaling targets, target health, DescribeInstances, GetCommandInvocation) take no resource ARN.
   count = local.github_enabled ? 1 : 0
 
   name = "deploy"

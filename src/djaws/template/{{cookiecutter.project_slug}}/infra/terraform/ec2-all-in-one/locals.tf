@@ -36,6 +36,7 @@ locals {
     "deploy/ec2/nginx.conf"    = "${local.project_root}/deploy/ec2/nginx.conf"
     "deploy/ec2/deploy.sh"     = "${local.project_root}/deploy/ec2/deploy.sh"
     "deploy/ec2/manage.sh"     = "${local.project_root}/deploy/ec2/manage.sh"
+    "deploy/ec2/status.sh"     = "${local.project_root}/deploy/ec2/status.sh"
     "deploy/ec2/render-env.sh" = "${local.project_root}/deploy/ec2/render-env.sh"
     "deploy/ec2/backup-db.sh"  = "${local.project_root}/deploy/ec2/backup-db.sh"
     "deploy/ec2/cleanup.sh"    = "${local.project_root}/deploy/ec2/cleanup.sh"

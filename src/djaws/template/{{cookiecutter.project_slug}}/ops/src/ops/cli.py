@@ -18,6 +18,8 @@ from ops.errors import OpsError
 COMMAND_MODULES = (
     "ops.commands.build",
     "ops.commands.release",
+    "ops.commands.status",
+    "ops.commands.logs",
     "ops.commands.tasks",
     "ops.commands.outputs",
     "ops.commands.infra",

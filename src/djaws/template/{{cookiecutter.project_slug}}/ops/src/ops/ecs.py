@@ -257,6 +257,16 @@ class EcsServices:
         except logs.exceptions.ResourceNotFoundException:
             return lines
 
+    # --- Load balancer ---------------------------------------------------------------------------
+
+    def target_health(self, target_group_arn: str) -> tuple[int, int]:
+        """Healthy targets and all targets but the draining ones (tasks on their way out) of a target group."""
+        elbv2 = self.environment.aws.client("elbv2")
+        descriptions = elbv2.describe_target_health(TargetGroupArn=target_group_arn)["TargetHealthDescriptions"]
+        states = [description["TargetHealth"]["State"] for description in descriptions]
+        counted = [state for state in states if state != "draining"]
+        return counted.count("healthy"), len(counted)
+
     # --- Autoscaling -----------------------------------------------------------------------------
 
     def resume_autoscaling(self) -> list[str]:

@@ -1,4 +1,4 @@
-"""The EC2 host: run its deploy and manage scripts through SSM Run Command (no SSH keys, no open port).
+"""The EC2 host: run its deploy, manage and status scripts through SSM Run Command (no SSH keys, no open port).
 
 The host-side scripts do the work (deploy/ec2/deploy.sh pulls the tag, migrates, replaces the
 services one at a time, checks readiness through nginx, and restores the previous tag itself when
@@ -19,7 +19,11 @@ from ops.releases import Migration, Release
 
 DEPLOY_SCRIPT = "deploy/ec2/deploy.sh"
 MANAGE_SCRIPT = "deploy/ec2/manage.sh"
+STATUS_SCRIPT = "deploy/ec2/status.sh"
 RUNNING_STATUSES = {"Pending", "InProgress", "Delayed"}
+FIRST_POLL_SECONDS = 1.0
+# status.sh reads a few numbers and lists the containers: seconds, unless the host is in trouble.
+STATUS_TIMEOUT_SECONDS = 60
 OUTPUT_TAIL_LINES = 20
 
 
@@ -34,12 +38,13 @@ class HostResult:
     report: dict[str, Any] = field(default_factory=dict)
 
 
-def run_on_host(environment: Environment, arguments: list[str], timeout: float) -> HostResult:
-    """Run one script in the project directory on the host; its exit code and output."""
+def run_on_host(environment: Environment, arguments: list[str], timeout: float, echo: bool = True) -> HostResult:
+    """Run one script in the project directory on the host; its exit code and output (printed unless not ``echo``)."""
     ssm = environment.aws.client("ssm")
     instance_id = environment.outputs["instance_id"]
     script = shlex.join(arguments)
-    step(f"running `{script}` on {instance_id} through SSM")
+    if echo:
+        step(f"running `{script}` on {instance_id} through SSM")
     command = ssm.send_command(
         InstanceIds=[instance_id],
         DocumentName="AWS-RunShellScript",
@@ -52,6 +57,8 @@ def run_on_host(environment: Environment, arguments: list[str], timeout: float) 
         },
     )["Command"]
     deadline = time.monotonic() + timeout + 60
+    # Short scripts (status, most management commands) end within seconds: poll soon, then less often.
+    wait = FIRST_POLL_SECONDS
     while True:
         try:
             invocation = ssm.get_command_invocation(CommandId=command["CommandId"], InstanceId=instance_id)
@@ -61,11 +68,13 @@ def run_on_host(environment: Environment, arguments: list[str], timeout: float) 
             break
         if time.monotonic() >= deadline:
             raise OpsError(f"`{script}` still {invocation['Status']} on {instance_id} after {timeout:.0f}s")
-        time.sleep(poll_seconds())
+        time.sleep(min(wait, poll_seconds()))
+        wait *= 2
     stdout = invocation.get("StandardOutputContent", "").splitlines()
     output = stdout + invocation.get("StandardErrorContent", "").splitlines()
-    for line in output:
-        print(f"  | {line}")
+    if echo:
+        for line in output:
+            print(f"  | {line}")
     return HostResult(int(invocation.get("ResponseCode", -1)), invocation["Status"], output, last_json_line(stdout))
 
 
@@ -114,3 +123,12 @@ def deploy(environment: Environment, release: Release, timeout: float) -> None:
 def manage(environment: Environment, arguments: list[str], timeout: float) -> int:
     """Run a management command on the host (manage.sh runs it in a one-off web container)."""
     return run_on_host(environment, ["bash", MANAGE_SCRIPT, *arguments], timeout).exit_code
+
+
+def status_report(environment: Environment) -> dict[str, Any]:
+    """What status.sh reports about the host: its one JSON line, parsed."""
+    result = run_on_host(environment, ["bash", STATUS_SCRIPT], STATUS_TIMEOUT_SECONDS, echo=False)
+    if result.exit_code != 0 or not result.report:
+        last = result.output[-1] if result.output else result.status
+        raise OpsError(f"{STATUS_SCRIPT} failed on the host (exit {result.exit_code}): {last}")
+    return result.report
