@@ -49,6 +49,7 @@ WITH_CELERY = [
     "backend/apps/files/tasks.py",
     "backend/tests/test_tasks.py",
 ]
+WITHOUT_CELERY = ["backend/tests/test_inline_processing.py"]
 WITH_WEBSOCKET = ["backend/config/routing.py", "backend/apps/notifications", "backend/tests/test_websocket.py"]
 WITH_FRONTEND = ["frontend/package.json"]
 ECS_ONLY = ["infra/terraform/ecs-fargate"]
@@ -80,6 +81,7 @@ def test_files_present_or_absent_as_options_say(rendered_projects: dict[str, Pat
     assert project.name == derive_names(answers["project_name"]).project_slug
     expected_presence = {path: True for path in ALWAYS}
     expected_presence |= {path: answers["use_celery"] == "y" for path in WITH_CELERY}
+    expected_presence |= {path: answers["use_celery"] == "n" for path in WITHOUT_CELERY}
     expected_presence |= {path: answers["use_websocket"] == "y" for path in WITH_WEBSOCKET}
     expected_presence |= {path: answers["frontend"] == "nextjs" for path in WITH_FRONTEND}
     expected_presence |= {path: answers["aws_deployment"] == "ecs-fargate" for path in ECS_ONLY}

@@ -19,6 +19,8 @@ ONLY_WITH_CELERY = [
     "backend/apps/files/tasks.py",
     "backend/tests/test_tasks.py",
 ]
+# Processing in the request that completes an upload: what projects without Celery do.
+ONLY_WITHOUT_CELERY = ["backend/tests/test_inline_processing.py"]
 ONLY_WITH_WEBSOCKET = [
     "backend/config/routing.py",
     "backend/apps/notifications",
@@ -49,9 +51,8 @@ def select_lock() -> None:
 
 
 def main() -> None:
-    if not USE_CELERY:
-        for path in ONLY_WITH_CELERY:
-            remove(path)
+    for path in ONLY_WITH_CELERY if not USE_CELERY else ONLY_WITHOUT_CELERY:
+        remove(path)
     if not USE_WEBSOCKET:
         for path in ONLY_WITH_WEBSOCKET:
             remove(path)

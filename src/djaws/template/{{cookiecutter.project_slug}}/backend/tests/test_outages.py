@@ -205,15 +205,3 @@ def test_retry_sweep_gives_up_after_the_attempts_limit(user: User, settings: Any
     upload.refresh_from_db()
     assert upload.status == "failed"
     assert "attempts" in upload.failure_reason
-
-
-@pytest.mark.skipif(settings.USE_CELERY, reason="with Celery, processing runs on the worker (tests/test_tasks.py)")
-def test_completion_succeeds_when_processing_in_the_request_fails(
-    api: APIClient,
-    monkeypatch: pytest.MonkeyPatch,
-    django_capture_on_commit_callbacks: Any,
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    monkeypatch.setattr(processing, "read_stored_file", refuse_database)
-    assert complete_an_upload(api, django_capture_on_commit_callbacks)["status"] == "uploaded"
-    assert "the retry sweep tries again" in caplog.text
