@@ -1,3 +1,3 @@
 """djaws: generate a production-grade Django + Next.js project for AWS."""
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"

@@ -57,6 +57,7 @@ def _render(answers: dict[str, str], staging: Path) -> Path:
     """Run cookiecutter into the staging directory and return the rendered project directory."""
     from cookiecutter.exceptions import CookiecutterException
     from cookiecutter.main import cookiecutter
+    from jinja2 import TemplateError
 
     provenance = {VERSION_KEY: __version__, REVISION_KEY: current_template_revision()}
     try:
@@ -67,22 +68,41 @@ def _render(answers: dict[str, str], staging: Path) -> Path:
             output_dir=str(staging),
             accept_hooks=True,
         )
-    except CookiecutterException as error:
-        raise GenerationError(f"template rendering failed: {error}") from error
+    except (CookiecutterException, TemplateError) as error:
+        # Jinja's text repeats the offending source line below the message: one line is enough here.
+        message = (getattr(error, "message", None) or str(error)).splitlines()[0]
+        source = getattr(error, "filename", None) or getattr(error, "name", None)
+        where = f" in {source}, line {error.lineno}" if getattr(error, "lineno", None) else ""
+        raise GenerationError(f"template rendering failed{where}: {message}") from error
     return Path(rendered)
 
 
+def _conflict(source: Path, destination: Path) -> str | None:
+    """Why the rendered ``source`` cannot be written at ``destination``, or None."""
+    if source.is_dir() and destination.exists() and not destination.is_dir():
+        return f"{destination} exists and is not a directory"
+    if not source.is_dir() and destination.is_dir():
+        return f"{destination} is a directory; the template has a file there"
+    return None
+
+
 def _merge_into(rendered: Path, target: Path) -> None:
-    """Copy every rendered file over the target, keeping files the template does not produce."""
-    for source in sorted(rendered.rglob("*")):
+    """Copy every rendered file over the target, keeping files the template does not produce.
+
+    Every path is checked before the first is written: a conflict anywhere changes nothing.
+    """
+    sources = sorted(rendered.rglob("*"))
+    conflicts = [
+        reason for source in sources if (reason := _conflict(source, target / source.relative_to(rendered))) is not None
+    ]
+    if conflicts:
+        more = f" (and {len(conflicts) - 1} more)" if len(conflicts) > 1 else ""
+        raise GenerationError(conflicts[0] + more)
+    for source in sources:
         destination = target / source.relative_to(rendered)
         if source.is_dir():
-            if destination.exists() and not destination.is_dir():
-                raise GenerationError(f"{destination} exists and is not a directory")
             destination.mkdir(exist_ok=True)
         else:
-            if destination.is_dir():
-                raise GenerationError(f"{destination} is a directory; the template has a file there")
             shutil.copy2(source, destination)
 
 

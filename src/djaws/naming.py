@@ -40,7 +40,6 @@ class ResourceKind:
     word: str
     max_length: int
     per_environment: bool = True
-    separator: str = "-"
 
 
 # key (as used in Terraform, Jinja and the ops CLI) -> how the name is built and how long it may be.
@@ -86,8 +85,16 @@ RESOURCE_KINDS: tuple[ResourceKind, ...] = (
     # Observability and secrets.
     ResourceKind("log_group_prefix", "logs", 512),
     ResourceKind("alarm_topic", "alarms", 256),
+    # Dashboard names: letters, digits, - and _, up to 255; saved Logs Insights queries sit in a folder of that name.
+    ResourceKind("dashboard", "dashboard", 255),
+    # Budget names up to 100 characters.
+    ResourceKind("budget", "budget", 100),
+    # The CloudWatch agent's namespace on the EC2 host (memory and disk) and the log metric filters'.
+    ResourceKind("metric_namespace", "metrics", 255),
     ResourceKind("secret_django_key", "django-secret-key", 512),
     ResourceKind("secret_db_password", "db-password", 512),
+    # The EC2 host's TLS certificate and key behind Cloudflare (tls_mode = "cloudflare").
+    ResourceKind("secret_tls_certificate", "tls-certificate", 512),
 )
 
 _KINDS_BY_KEY = {kind.key: kind for kind in RESOURCE_KINDS}

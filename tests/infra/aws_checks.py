@@ -30,6 +30,9 @@ AWS_NAME_LIMITS = {
     "ecr_backend": 256,
     "secret_django_key": 512,
     "log_group_prefix": 512,
+    "dashboard": 255,
+    "budget": 100,
+    "metric_namespace": 255,
 }
 
 

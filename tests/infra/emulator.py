@@ -17,11 +17,26 @@ what users apply to AWS. Each patch names the gap it closes:
   launched with a network-interface spec (needed for a public IP) reports no security groups.
 - RDS: parameters set with ``ModifyDBParameterGroup`` come back without ``Source: user``, so the
   provider drops them from state and plans to set them again on every run.
+- RDS point-in-time restore: every instance has the same ``DbiResourceId`` (the provider finds
+  instances by it, so a second instance breaks plans and destroys), automated backups have no
+  restore window, and ``RestoreDBInstanceToPointInTime`` accepts any time, both a time and
+  ``UseLatestRestorableTime``, and a source without automated backups. Here each instance gets its
+  own resource ID, the window runs from the later of creation and the retention period ago to now,
+  and a restore outside it fails (``InvalidRestoreFault``), as on AWS.
 - S3: bucket policies ignore their conditions, so the TLS-only statement (deny when
   ``aws:SecureTransport`` is false) denies every request; conditions on that key are evaluated
   here as for a TLS request, which is what every request to AWS is.
 - Application Auto Scaling: ``TagResource``/``UntagResource``/``ListTagsForResource`` are missing
   (HTTP 500); the provider calls them whenever default tags are set.
+- ACM: a DNS-validated certificate turns ``ISSUED`` 60 s after it is requested, whatever DNS holds.
+  Here it is issued when each of its validation CNAME records is in a Route 53 zone of the
+  emulator, and stays ``PENDING_VALIDATION`` otherwise (records published elsewhere count as absent).
+- ECS task network interfaces: a task of an ``awsvpc`` task definition gets an interface that stays
+  ``in-use`` after the task stops, so nothing can delete it; ECS deletes it once the task has
+  stopped, and so does this patch.
+- CloudWatch dashboards, saved Logs Insights queries and Budgets: see ``emulator_monitoring.py``
+  (dashboard bodies validated as AWS does, query definitions added, budget subscribers read back and
+  SNS subscribers checked against the topic's policy).
 
 moto's ECS and SSM are API-only: nothing runs a container or a shell command. For the deploy tests
 (``ops deploy`` and friends), ``CONTAINER_RUNTIME`` stands in for the container runtime and the SSM
@@ -43,8 +58,15 @@ agent, and a test chooses what each container or command does (``Emulator.runtim
   moto writes no service events and registers no task in a target group: here each update adds the
   events ECS writes (tasks started, deployment completed, steady state; or unable to start tasks),
   and each running task is one healthy target in the service's target groups (the old ones gone).
+- ECS service tasks: moto starts none for a service and ignores ``ListTasks``' ``serviceName``; here
+  each update stops the service's tasks and starts ``runningCount`` new ones of its task definition
+  (``RUNNING`` until the next update, ``startedBy`` the deployment, ``group`` ``service:NAME``,
+  ``enableExecuteCommand`` as the service has it), and ``ListTasks`` filters by service, so
+  ``ops exec`` finds the task it opens a shell in.
 - SSM Run Command: every invocation reports ``Success`` with no output; here it reports the exit code
-  and output the runtime table gives for the command text (``Failed`` for a non-zero exit).
+  and output the runtime table gives for the command text (``Failed`` for a non-zero exit). A
+  ``HostShell`` entry runs the script for real with bash, in a directory standing in for the host's
+  project directory, when the command is sent: its exit code, stdout and stderr are the invocation's.
 
 The module must run in the process that serves the requests, hence ``ThreadedMotoServer``.
 """
@@ -56,15 +78,18 @@ import json
 import logging
 import os
 import socket
+import subprocess
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import moto
+from emulator_monitoring import patch_monitoring
 
 PINNED_MOTO_VERSION = "5.2.5"
 ACCESS_KEY = "testing"
@@ -238,6 +263,73 @@ def _patch_rds() -> None:
     DBParameterGroup.update_parameters = update_parameters_from_user  # type: ignore[method-assign]
 
 
+def _restore_window(instance: Any) -> tuple[datetime, datetime]:
+    """An instance's point-in-time restore window: from creation (or the retention period ago) to now."""
+    from datetime import timedelta
+
+    from moto.core.utils import utcnow
+
+    now = utcnow()
+    retention = timedelta(days=int(instance.backup_retention_period or 0))
+    return max(instance.instance_create_time, now - retention), now
+
+
+def _patch_rds_point_in_time() -> None:
+    """Own resource IDs, restore windows on automated backups, restore times checked against them."""
+    from moto.rds.exceptions import InvalidParameterCombination, RDSClientError
+    from moto.rds.models import DBInstance, DBInstanceAutomatedBackup, RDSBackend
+
+    def fresh_resource_id() -> str:
+        return "db-" + uuid.uuid4().hex[:26].upper()
+
+    instance_init = DBInstance.__init__
+
+    def init_with_own_resource_id(self: DBInstance, *args: Any, **kwargs: Any) -> None:
+        instance_init(self, *args, **kwargs)
+        self.dbi_resource_id = fresh_resource_id()
+
+    def restore_window(self: DBInstanceAutomatedBackup) -> dict[str, datetime] | None:
+        instance = self.backend.databases.get(self.db_instance_identifier)
+        if instance is None:
+            return None
+        earliest, latest = _restore_window(instance)
+        return {"EarliestTime": earliest, "LatestTime": latest}
+
+    def backup_retention_period(self: DBInstanceAutomatedBackup) -> int | None:
+        instance = self.backend.databases.get(self.db_instance_identifier)
+        return None if instance is None else int(instance.backup_retention_period or 0)
+
+    restore = RDSBackend.restore_db_instance_to_point_in_time
+
+    def restore_within_window(
+        self: RDSBackend, source_db_identifier: str, target_db_identifier: str, overrides: dict[str, Any]
+    ) -> Any:
+        source = self.describe_db_instances(db_instance_identifier=source_db_identifier)[0]
+        restore_time = overrides.get("restore_time")
+        if restore_time is not None and overrides.get("use_latest_restorable_time"):
+            raise InvalidParameterCombination("Cannot specify both RestoreTime and UseLatestRestorableTime")
+        if not source.backup_retention_period:
+            raise RDSClientError(
+                "PointInTimeRestoreNotEnabled", f"{source_db_identifier} has no automated backups to restore from"
+            )
+        earliest, latest = _restore_window(source)
+        if restore_time is not None and not earliest <= restore_time <= latest:
+            raise RDSClientError(
+                "InvalidRestoreFault",
+                f"Restore time {restore_time.isoformat()} is outside the restorable window "
+                f"{earliest.isoformat()} to {latest.isoformat()}",
+            )
+        # The restore copies every attribute of the source, its resource ID too.
+        restored = restore(self, source_db_identifier, target_db_identifier, overrides)
+        restored.dbi_resource_id = fresh_resource_id()
+        return restored
+
+    DBInstance.__init__ = init_with_own_resource_id  # type: ignore[method-assign]
+    DBInstanceAutomatedBackup.restore_window = property(restore_window)  # type: ignore[attr-defined]
+    DBInstanceAutomatedBackup.backup_retention_period = property(backup_retention_period)  # type: ignore[attr-defined]
+    RDSBackend.restore_db_instance_to_point_in_time = restore_within_window  # type: ignore[method-assign]
+
+
 # What every request to the emulator looks like to a bucket policy: it stands in for AWS's TLS
 # endpoints, though it listens on plain HTTP on loopback.
 REQUEST_CONTEXT = {"aws:SecureTransport": "true"}
@@ -330,6 +422,29 @@ class ContainerOutcome:
 
     exit_code: int = 0
     output: tuple[str, ...] = ()
+    # Standard error of a shell command (SSM reports it apart from the output).
+    errors: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class HostShell:
+    """The host behind SSM Run Command: runs a command's script for real, in ``directory``, with ``environment``."""
+
+    directory: Path
+    environment: dict[str, str]
+    timeout: float = 300
+
+    def run(self, script: str) -> ContainerOutcome:
+        result = subprocess.run(
+            ["bash", "-c", script],
+            cwd=self.directory,
+            env=self.environment,
+            capture_output=True,
+            text=True,
+            timeout=self.timeout,
+            check=False,
+        )
+        return ContainerOutcome(result.returncode, tuple(result.stdout.splitlines()), tuple(result.stderr.splitlines()))
 
 
 @dataclass
@@ -340,13 +455,13 @@ class ContainerRuntime:
     (or in an SSM command's script) decides what it does; anything else exits 0 with no output.
     """
 
-    outcomes: dict[str, ContainerOutcome] = field(default_factory=dict)
+    outcomes: dict[str, ContainerOutcome | HostShell] = field(default_factory=dict)
 
     def outcome_for(self, *texts: str) -> ContainerOutcome:
-        """The outcome of the first table entry found in any of the texts."""
+        """The outcome of the first table entry found in any of the texts (a HostShell runs the first text)."""
         for key, outcome in self.outcomes.items():
             if any(key in text for text in texts):
-                return outcome
+                return outcome.run(texts[0]) if isinstance(outcome, HostShell) else outcome
         return ContainerOutcome()
 
 
@@ -503,10 +618,132 @@ def _patch_ssm_runtime() -> None:
             Status=status,
             StatusDetails=status,
             StandardOutputContent="".join(f"{line}\n" for line in outcome.output),
+            StandardErrorContent="".join(f"{line}\n" for line in outcome.errors),
         )
         return invocation
 
     Command.invocation_response = invocation_with_outcome  # type: ignore[method-assign]
+
+
+def _validation_records_published(bundle: Any) -> bool:
+    """True when every CNAME ACM asks for is in one of the emulator's Route 53 zones."""
+    from moto.route53.models import route53_backends
+
+    account_id = bundle.arn.split(":")[4]
+    published = {
+        (record.name.rstrip(".").lower(), str(value).rstrip(".").lower())
+        for zone in route53_backends[account_id]["aws"].zones.values()
+        for record in zone.rrsets
+        if record.type == "CNAME"
+        for value in record.records
+    }
+    options = bundle.describe()["Certificate"].get("DomainValidationOptions", [])
+    return bool(options) and all(
+        (option["ResourceRecord"]["Name"].rstrip(".").lower(), option["ResourceRecord"]["Value"].rstrip(".").lower())
+        in published
+        for option in options
+    )
+
+
+def _patch_acm() -> None:
+    """A requested certificate is issued once its validation records resolve, as ACM does."""
+    from moto.acm.models import CertBundle
+    from moto.core.utils import utcnow
+
+    def check(self: Any) -> None:
+        if self._not_valid_after(self._cert) <= utcnow():
+            self.status = "EXPIRED"
+            return
+        if self.type == "AMAZON_ISSUED" and self.status == "PENDING_VALIDATION" and _validation_records_published(self):
+            self.status = "ISSUED"
+
+    CertBundle.check = check  # type: ignore[method-assign]
+
+
+def _patch_ecs_service_tasks() -> None:
+    """Services run tasks: each update replaces them with ``runningCount`` new ones; ListTasks filters by service."""
+    from moto.ecs.models import EC2ContainerServiceBackend, Task
+
+    # A task a service started stays RUNNING until the service replaces it: DescribeTasks does not
+    # move it along the lifecycle as it does one-off tasks.
+    advance = Task.advance
+
+    def advance_unless_service_task(self: Task) -> None:
+        if not getattr(self, "_djaws_service_task", False):
+            advance(self)
+
+    update_service = EC2ContainerServiceBackend.update_service
+
+    def update_service_replacing_tasks(self: EC2ContainerServiceBackend, service_properties: dict[str, Any]) -> Any:
+        service = update_service(self, service_properties)
+        if service.deployment_controller.get("type", "ECS") != "ECS":
+            return service
+        group = f"service:{service.name}"
+        cluster_tasks = self.tasks.setdefault(service.cluster_name, {})
+        deployment = (service.deployments[0] if service.deployments else {}).get("id", "ecs-svc/0")
+        for task in cluster_tasks.values():
+            if task.group == group and task.desired_status == "RUNNING":
+                task.status = task.desired_status = "STOPPED"
+                task.stopped_reason = f"Task stopped by Amazon ECS: replaced by deployment {deployment}"
+        definition = self.describe_task_definition(service.task_definition)
+        for _ in range(service.running_count):
+            task = Task(
+                cluster=self._get_cluster(service.cluster_name),
+                task_definition=definition,
+                container_instance_arn=None,
+                resource_requirements=None,
+                backend=self,
+                group=group,
+                started_by=deployment,
+                launch_type="FARGATE",
+                networking_configuration=service.network_configuration,
+            )
+            task._djaws_service_task = True
+            task.enable_execute_command = bool(getattr(service, "enable_execute_command", False))
+            task.started_at = datetime.now(UTC)
+            cluster_tasks[task.task_arn] = task
+        return service
+
+    list_tasks = EC2ContainerServiceBackend.list_tasks
+
+    def list_tasks_of_service(self: EC2ContainerServiceBackend, *args: Any, **kwargs: Any) -> list[Any]:
+        tasks = list_tasks(self, *args, **kwargs)
+        service_name = kwargs.get("service_name") if "service_name" in kwargs else (args[4] if len(args) > 4 else None)
+        return [task for task in tasks if not service_name or task.group == f"service:{service_name}"]
+
+    Task.advance = advance_unless_service_task  # type: ignore[method-assign]
+    EC2ContainerServiceBackend.update_service = update_service_replacing_tasks  # type: ignore[method-assign]
+    EC2ContainerServiceBackend.list_tasks = list_tasks_of_service  # type: ignore[method-assign]
+
+
+def _patch_ecs_task_network_interfaces() -> None:
+    """Delete a task's network interface once the task reads STOPPED, however it got there."""
+    from moto.ec2.models import ec2_backends
+    from moto.ecs.models import Task
+    from moto.moto_api._internal.managed_state_model import ManagedState
+
+    managed_status = ManagedState.status
+
+    def release_interfaces(task: Task) -> None:
+        if task._status != "STOPPED" or getattr(task, "_djaws_interfaces_released", False):
+            return
+        task._djaws_interfaces_released = True  # type: ignore[attr-defined]
+        interfaces = ec2_backends[task._account_id][task.region_name].enis
+        for attachment in task.attachments:
+            for detail in attachment.get("details", []):
+                if detail["name"] == "networkInterfaceId":
+                    interfaces.pop(detail["value"], None)
+
+    def get_status(self: Task) -> str | None:
+        value = managed_status.fget(self)  # type: ignore[attr-defined]
+        release_interfaces(self)
+        return value  # type: ignore[no-any-return]
+
+    def set_status(self: Task, value: str) -> None:
+        managed_status.fset(self, value)  # type: ignore[attr-defined]
+        release_interfaces(self)
+
+    Task.status = property(get_status, set_status)  # type: ignore[assignment,method-assign]
 
 
 def patch_moto() -> None:
@@ -519,10 +756,15 @@ def patch_moto() -> None:
     _patch_ecs()
     _patch_ec2()
     _patch_rds()
+    _patch_rds_point_in_time()
     _patch_s3()
     _patch_application_autoscaling()
+    _patch_acm()
     _patch_ecs_runtime()
     _patch_ssm_runtime()
+    _patch_ecs_service_tasks()
+    _patch_ecs_task_network_interfaces()
+    patch_monitoring()
     _patched = True
 
 

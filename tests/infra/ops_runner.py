@@ -81,11 +81,15 @@ class OpsRunner:
         )
 
     def run(self, *arguments: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-        """Run one ops command; its exit status and output (never raises on a non-zero exit)."""
+        """Run one ops command; its exit status and output (never raises on a non-zero exit).
+
+        Its stdin is empty, as in CI: a command that would ask a question says how to answer it instead.
+        """
         return subprocess.run(
             [*OPS_COMMAND, *arguments],
             cwd=self.project,
             env=self.environment(),
+            stdin=subprocess.DEVNULL,
             capture_output=True,
             text=True,
             timeout=timeout,

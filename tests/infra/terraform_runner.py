@@ -17,7 +17,9 @@ CHECKOV = Path(os.environ.get("DJAWS_CHECKOV", "/opt/djaws-tools/checkov/bin/che
 OVERRIDE_FILE = "zz_emulator_override.tf"
 # Every service the stacks call; all of them go to the emulator.
 EMULATED_SERVICES = (
+    "acm",
     "applicationautoscaling",
+    "budgets",
     "cloudwatch",
     "cloudwatchlogs",
     "ec2",
@@ -27,6 +29,7 @@ EMULATED_SERVICES = (
     "elbv2",
     "iam",
     "rds",
+    "route53",
     "s3",
     "secretsmanager",
     "sns",

@@ -19,7 +19,9 @@ from djaws.naming import ENVIRONMENTS, derive_names
 TEMPLATE_PROJECT = Path(__file__).resolve().parents[2] / "src" / "djaws" / "template" / "{{cookiecutter.project_slug}}"
 TOOLS = Path(sys.executable).parent
 OPTION_SET_NAMES = [option_set.name for option_set in OPTION_SETS]
-TERRAFORM_TEST_FILES = ("demo", "dev", "stg", "prod", "behaviour")
+TERRAFORM_TEST_FILES = ("demo", "dev", "stg", "prod", "behaviour", "monitoring")
+# Logic that depends on the options (frontend, websocket, Celery): run for every option set, with demo.tfvars.
+OPTION_DEPENDENT_TEST_FILES = ("behaviour", "monitoring")
 
 
 def target_of(option_set_name: str) -> str:
@@ -60,9 +62,9 @@ def test_terraform_is_formatted_and_valid(
 
 def terraform_test_runs(option_set_name: str) -> list[str]:
     """Which test files to run: the per-environment ones (they check the tfvars, the same for every
-    option set) once per target, the behaviour file for every option set."""
+    option set) once per target, the behaviour and monitoring files for every option set."""
     first_of_target = next(name for name in OPTION_SET_NAMES if target_of(name) == target_of(option_set_name))
-    return list(TERRAFORM_TEST_FILES) if option_set_name == first_of_target else ["behaviour"]
+    return list(TERRAFORM_TEST_FILES) if option_set_name == first_of_target else list(OPTION_DEPENDENT_TEST_FILES)
 
 
 @pytest.mark.parametrize("option_set_name", OPTION_SET_NAMES)
@@ -73,7 +75,7 @@ def test_terraform_test_files_pass_with_the_mocked_provider(
     stack = Terraform(roots(infra_copies[option_set_name], option_set_name)[1], terraform_cli_config)
     stack.init_offline()
     for test_file in terraform_test_runs(option_set_name):
-        environment = "demo" if test_file == "behaviour" else test_file
+        environment = "demo" if test_file in OPTION_DEPENDENT_TEST_FILES else test_file
         result = stack.run("test", f"-var-file=envs/{environment}.tfvars", f"-filter=tests/{test_file}.tftest.hcl")
         assert re.search(r"Success! [1-9]\d* passed, 0 failed", result.stdout), result.stdout
 

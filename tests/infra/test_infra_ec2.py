@@ -115,6 +115,22 @@ def test_user_data_boots_the_host(ec2_stack: StackCycle, tmp_path: Path) -> None
     assert result.returncode == 0, result.stdout
 
 
+def test_host_files_wait_in_the_bucket_for_first_boot_and_each_deploy(ec2_stack: StackCycle) -> None:
+    """User data and deploy.sh copy the compose file, nginx's configuration and the host scripts from deploy-bundle/."""
+    s3 = ec2_stack.emulator.client("s3")
+    bucket = ec2_stack.environment_names["media_bucket"]
+    listed = s3.list_objects_v2(Bucket=bucket, Prefix="deploy-bundle/")["Contents"]
+    bundled = {item["Key"].removeprefix("deploy-bundle/") for item in listed}
+    shipped = {str(path.relative_to(ec2_stack.project)) for path in (ec2_stack.project / "deploy" / "ec2").iterdir()}
+    assert bundled == shipped | {"docker-compose.prod.yml"}
+    for name in bundled:
+        body = s3.get_object(Bucket=bucket, Key=f"deploy-bundle/{name}")["Body"].read()
+        assert body == (ec2_stack.project / name).read_bytes(), name
+    instance_id = host(ec2_stack)["InstanceId"]
+    encoded = ec2_stack.emulator.client("ec2").describe_instance_attribute(InstanceId=instance_id, Attribute="userData")
+    assert f"s3://{bucket}/deploy-bundle/" in base64.b64decode(encoded["UserData"]["Value"]).decode()
+
+
 def test_backups_expire_from_the_media_bucket(ec2_stack: StackCycle) -> None:
     """Nightly dumps under backups/postgres/ expire; the bucket stays private."""
     s3 = ec2_stack.emulator.client("s3")

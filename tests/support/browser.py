@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Locator, Page, Playwright, StorageState, expect
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, Playwright, StorageState, ViewportSize, expect
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Headless, quiet, and no name lookups except loopback: otherwise Chromium keeps asking for Google hosts.
@@ -27,6 +27,14 @@ ACTION_TIMEOUT_MS = 15_000
 NAVIGATION_TIMEOUT_MS = 30_000
 # Upload, completion, the worker's checksum and the notification (or polling) back to the page.
 PROCESSING_TIMEOUT_MS = 60_000
+# A laptop and a phone (an iPhone 14's CSS pixels): the sizes the screenshots and checks use.
+DESKTOP: ViewportSize = {"width": 1280, "height": 800}
+PHONE: ViewportSize = {"width": 390, "height": 844}
+VIEWPORTS = {"desktop": DESKTOP, "phone": PHONE}
+# Screenshots of the main states, kept after the run (the repository's .work/ is git-ignored).
+SCREENSHOTS = Path(__file__).resolve().parents[2] / ".work" / "screenshots"
+# The one the djaws README shows, rewritten by every browser run so a UI change shows up in `git diff`.
+README_SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshot.png"
 
 
 @dataclass(frozen=True)
@@ -49,10 +57,16 @@ def launch_chromium(playwright: Playwright) -> Browser:
     return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
 
 
-def open_context(browser: Browser, base_url: str, storage_state: StorageState | None = None) -> BrowserContext:
+def open_context(
+    browser: Browser, base_url: str, storage_state: StorageState | None = None, viewport: ViewportSize = DESKTOP
+) -> BrowserContext:
     """A fresh browser profile on the frontend (optionally signed in), with bounded timeouts."""
     context = browser.new_context(
-        base_url=base_url, viewport={"width": 1280, "height": 900}, storage_state=storage_state
+        base_url=base_url,
+        viewport=viewport,
+        storage_state=storage_state,
+        is_mobile=viewport["width"] < 640,
+        has_touch=viewport["width"] < 640,
     )
     context.set_default_timeout(ACTION_TIMEOUT_MS)
     context.set_default_navigation_timeout(NAVIGATION_TIMEOUT_MS)
@@ -72,13 +86,29 @@ def watched_page(context: BrowserContext) -> Iterator[Page]:
     assert not errors, f"uncaught errors in the page: {errors}"
 
 
+def save_screenshot(page: Page, state: str, also: Path | None = None) -> Path:
+    """``.work/screenshots/<state>-<width>x<height>.png`` of the page as shown now (the viewport, not the full page);
+    the same bytes go to ``also`` too when given (README_SCREENSHOT)."""
+    viewport = page.viewport_size
+    assert viewport is not None
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{state}-{viewport['width']}x{viewport['height']}.png"
+    image = page.screenshot(path=path, animations="disabled", caret="hide")
+    if also is not None:
+        also.parent.mkdir(parents=True, exist_ok=True)
+        also.write_bytes(image)
+    return path
+
+
 def register(page: Page, account: Account) -> None:
-    """Create the account with the registration form on "/" and wait for its confirmation."""
+    """Create the account with the form on "/" (after switching to it); registering signs in and opens /files."""
     page.goto("/")
+    page.get_by_test_id("show-register").click()
     page.get_by_test_id("register-email").fill(account.email)
     page.get_by_test_id("register-password").fill(account.password)
     page.get_by_test_id("register-submit").click()
-    expect(page.get_by_test_id("register-success")).to_contain_text(account.email)
+    page.wait_for_url("**/files")
+    expect(page.get_by_test_id("current-user")).to_have_text(account.email)
 
 
 def sign_in(page: Page, account: Account) -> None:
@@ -96,12 +126,27 @@ def file_row(page: Page, filename: str) -> Locator:
     return page.get_by_test_id("file-row").and_(page.locator(f'[data-filename="{filename}"]'))
 
 
+def choose_file(page: Page, path: Path) -> None:
+    """Pick a file in the upload form (once the backend's upload rules are shown)."""
+    expect(page.get_by_test_id("allowed-types")).to_be_visible()
+    page.get_by_label("File", exact=True).set_input_files(path)
+    expect(page.get_by_test_id("selected-file")).to_contain_text(path.name)
+
+
 def upload(page: Page, path: Path) -> Locator:
     """Upload a file with the form on /files, wait until it is processed ("Ready"); return its row."""
-    page.get_by_label("File", exact=True).set_input_files(path)
+    choose_file(page, path)
     page.get_by_test_id("upload-submit").click()
-    expect(page.get_by_test_id("upload-status")).to_have_attribute("data-phase", "done")
+    expect(page.get_by_test_id("upload-status")).to_have_text(f"Uploaded {path.name}.")
     row = file_row(page, path.name)
     expect(row).to_have_attribute("data-status", "processed", timeout=PROCESSING_TIMEOUT_MS)
     expect(row.get_by_test_id("file-status")).to_have_text("Ready")
     return row
+
+
+def delete(page: Page, filename: str) -> None:
+    """Delete a file from the list: the Delete button, then the confirmation's Delete."""
+    row = file_row(page, filename)
+    row.get_by_role("button", name=f"Delete {filename}").click()
+    row.get_by_test_id("file-delete-confirm").click()
+    expect(row).to_have_count(0)

@@ -14,16 +14,8 @@ def web_command(binaries: Path) -> list[str]:
 
 
 def websocket_command(binaries: Path, port: int) -> list[str]:
-    """uvicorn serving the ASGI application (HTTP and websockets) on a loopback port."""
-    return [
-        str(binaries / "uvicorn"),
-        "config.asgi:application",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--no-access-log",
-    ]
+    """config/websocket.py: uvicorn serving the ASGI application (HTTP and websockets) on a loopback port."""
+    return ["env", "WEB_HOST=127.0.0.1", f"WEBSOCKET_PORT={port}", str(binaries / "python"), "-m", "config.websocket"]
 
 
 def worker_command(binaries: Path) -> list[str]:

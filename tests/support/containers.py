@@ -1,10 +1,10 @@
 """Real containers without a Docker engine or a registry: podman, base images made here, a `docker` shim.
 
 Nothing can be pulled on these machines, so the base images the generated Dockerfiles and compose files name are
-made locally once per machine (Debian bookworm from the apt mirror, then Python, Node, nginx, PostgreSQL and Redis
-on it) and reused: each is built only when `podman image exists` says it is missing. The stand-ins run Debian's
-packages (Python 3.11, PostgreSQL 15, Debian's nginx and Redis), so tests with them prove that the Dockerfiles and
-compose files build and run, not the pinned upstream versions. Recipe: ../shared/MACHINE-NOTES.md.
+made locally once per machine (Debian bookworm from the apt mirror, then Python, Node, nginx, PostgreSQL, Redis and
+certbot on it) and reused: each is built only when `podman image exists` says it is missing. The stand-ins run
+Debian's packages (Python 3.11, PostgreSQL 15, Debian's nginx, Redis and certbot 2.1), so tests with them prove that
+the Dockerfiles and compose files build and run, not the pinned upstream versions. Recipe: ../shared/MACHINE-NOTES.md.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ NODE = "docker.io/library/node:22-slim"
 NGINX = "docker.io/library/nginx:1.27-alpine"
 POSTGRES = "docker.io/library/postgres:16-alpine"
 REDIS = "docker.io/library/redis:7-alpine"
+CERTBOT = "docker.io/certbot/certbot:v2.11.0"
 BACKEND_BUILD_ARGS = ("--build-arg", "PYTHON_VERSION=3.11")
 
 # The host's certificate authorities (the egress proxy's among them) reach every image, and the tools in it use them.
@@ -126,6 +127,12 @@ RUN chmod 0755 /usr/local/bin/docker-entrypoint.sh && mkdir -p /data && chown re
 WORKDIR /data
 ENTRYPOINT ["docker-entrypoint.sh"]
 CMD ["redis-server"]
+"""
+
+# Like the official image: the entrypoint is certbot (Debian's 2.1).
+CERTBOT_CONTAINERFILE = f"""FROM {BOOKWORM}
+{APT_INSTALL.format("certbot")}
+ENTRYPOINT ["certbot"]
 """
 
 # Maps the Docker CLI the host scripts call onto podman: `docker compose` to podman-compose (which lacks
@@ -286,6 +293,7 @@ def ensure_base_images() -> dict[str, float]:
         REDIS: lambda work: build_from_containerfile(
             work, REDIS, REDIS_CONTAINERFILE, {"entrypoint.sh": REDIS_ENTRYPOINT}
         ),
+        CERTBOT: lambda work: build_from_containerfile(work, CERTBOT, CERTBOT_CONTAINERFILE),
     }
     timings: dict[str, float] = {}
     for tag, builder in builders.items():

@@ -98,7 +98,7 @@ def build_template_versions(root: Path) -> TemplateVersions:
             shutil.copy2(source, repository / name)
     project = repository / PROJECT_DIR
     _set_version(repository, OLD_VERSION)
-    (project / "docs").mkdir()
+    (project / "docs").mkdir(exist_ok=True)
     (project / "docs" / "legacy-untouched.md").write_text("# Legacy notes\n\nThe newer template drops this file.\n")
     (project / "docs" / "legacy-edited.md").write_text("# Legacy checklist\n\n- the newer template drops this\n")
     commit_all(repository, f"djaws {OLD_VERSION}")

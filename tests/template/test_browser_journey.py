@@ -2,9 +2,10 @@
 
 The default project's standalone frontend proxies /api/* and /ws/* to one uvicorn serving the backend
 (ENVIRONMENT=local: PostgreSQL 16 and Redis 7 from the test setup, files on local disk, uploaded and
-downloaded through the proxy) while a real Celery worker processes the uploads. Journeys: register,
-sign in (and a wrong password), upload until Ready, live updates over the proxied websocket, download
-the same bytes, delete, another user's view, sign out.
+downloaded through the proxy) while a real Celery worker processes the uploads (the stack is the session's:
+support/frontend_plugin.py). Journeys: register (which signs in), sign in (and a wrong password), upload
+until Ready, live updates over the proxied websocket, download the same bytes, delete, another user's
+view, sign out. test_browser_experience.py checks what a first-time user sees on the way.
 """
 
 from __future__ import annotations
@@ -16,15 +17,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, StorageState, expect, sync_playwright
+from playwright.sync_api import Browser, Page, StorageState, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
-from support.backend import RunningBackend, local_storage_backend
+from support.backend import RunningBackend
 from support.browser import (
-    ACTION_TIMEOUT_MS,
     PROCESSING_TIMEOUT_MS,
     Account,
     file_row,
-    launch_chromium,
     open_context,
     register,
     require_chromium,
@@ -32,8 +31,7 @@ from support.browser import (
     upload,
     watched_page,
 )
-from support.frontend import BuiltFrontend, require_node, standalone_server
-from support.services import Services
+from support.frontend import require_node
 
 pytest_plugins = ["support.frontend_plugin"]
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.services]
@@ -61,97 +59,61 @@ def required_programs() -> None:
     require_node()
 
 
-@pytest.fixture(scope="module")
-def backend(
-    default_frontend: BuiltFrontend,
-    generated_projects: dict[str, Path],
-    installed_backends: dict[str, Path],
-    services: Services,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[RunningBackend]:
-    """The default backend (uvicorn + Celery worker) on the port the frontend was built to proxy to."""
-    with local_storage_backend(
-        generated_projects["default"],
-        installed_backends["default"],
-        services,
-        port=default_frontend.backend_port,
-        work_dir=tmp_path_factory.mktemp("browser-backend"),
-    ) as running:
-        yield running
-        running.assert_running()
-
-
-@pytest.fixture(scope="module")
-def frontend_url(
-    default_frontend: BuiltFrontend, backend: RunningBackend, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    """The standalone Next.js server in front of the backend."""
-    log = tmp_path_factory.mktemp("browser-frontend") / "next.log"
-    with standalone_server(default_frontend.directory, log) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """One headless Chromium for the module."""
-    expect.set_options(timeout=ACTION_TIMEOUT_MS)
-    with sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield chromium
-        chromium.close()
-
-
 @pytest.fixture
-def page(browser: Browser, frontend_url: str) -> Iterator[Page]:
+def page(chromium: Browser, frontend_url: str) -> Iterator[Page]:
     """A signed-out page in its own profile; fails the test if the page throws."""
-    with watched_page(open_context(browser, frontend_url)) as signed_out:
+    with watched_page(open_context(chromium, frontend_url)) as signed_out:
         yield signed_out
 
 
 @pytest.fixture(scope="module")
-def account(browser: Browser, frontend_url: str) -> Account:
+def account(chromium: Browser, frontend_url: str) -> Account:
     """A user registered through the form, shared by the module's journeys."""
     registered = new_account()
-    with watched_page(open_context(browser, frontend_url)) as registration:
+    with watched_page(open_context(chromium, frontend_url)) as registration:
         register(registration, registered)
     return registered
 
 
 @pytest.fixture(scope="module")
-def signed_in_state(browser: Browser, frontend_url: str, account: Account) -> StorageState:
+def signed_in_state(chromium: Browser, frontend_url: str, account: Account) -> StorageState:
     """The browser storage (tokens in localStorage) after one sign-in through the form."""
-    with watched_page(open_context(browser, frontend_url)) as sign_in_page:
+    with watched_page(open_context(chromium, frontend_url)) as sign_in_page:
         sign_in(sign_in_page, account)
         return sign_in_page.context.storage_state()
 
 
 @pytest.fixture
 def signed_in_page(
-    browser: Browser, frontend_url: str, signed_in_state: StorageState, account: Account
+    chromium: Browser, frontend_url: str, signed_in_state: StorageState, account: Account
 ) -> Iterator[Page]:
     """The files page, signed in as ``account`` from the shared state; fails the test if the page throws."""
-    with watched_page(open_context(browser, frontend_url, signed_in_state)) as files_page:
+    with watched_page(open_context(chromium, frontend_url, signed_in_state)) as files_page:
         files_page.goto("/files")
         expect(files_page.get_by_test_id("current-user")).to_have_text(account.email)
         yield files_page
 
 
-def test_register_new_account_shows_success(page: Page) -> None:
-    """Registering confirms the account and fills the sign-in form with its e-mail."""
+def test_register_new_account_signs_in(page: Page) -> None:
+    """Registering signs the new user in: /files opens with their e-mail, without typing the password again."""
     fresh = new_account()
     register(page, fresh)
-    expect(page.get_by_test_id("signin-email")).to_have_value(fresh.email)
-    expect(page.get_by_test_id("register-error")).to_have_count(0)
+    expect(page.get_by_test_id("files-empty")).to_be_visible()
+    assert page.evaluate("() => window.localStorage.length") == 2
 
 
 def test_register_taken_email_shows_error(page: Page, account: Account) -> None:
-    """Registering an e-mail twice is refused with a message."""
+    """Registering an e-mail twice is refused in plain words beside the field, with a way to sign in."""
     page.goto("/")
+    page.get_by_test_id("show-register").click()
     page.get_by_test_id("register-email").fill(account.email)
     page.get_by_test_id("register-password").fill(PASSWORD)
     page.get_by_test_id("register-submit").click()
-    expect(page.get_by_test_id("register-error")).to_be_visible()
-    expect(page.get_by_test_id("register-success")).to_have_count(0)
+    expect(page.get_by_test_id("register-email-error")).to_have_text("An account with this email already exists.")
+    expect(page.get_by_test_id("register-email")).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_test_id("register-error")).to_have_count(0)
+    page.get_by_test_id("show-signin").click()
+    expect(page.get_by_test_id("signin-email")).to_have_value(account.email)
 
 
 def test_sign_in_wrong_password_shows_error(page: Page, account: Account, frontend_url: str) -> None:
@@ -169,12 +131,13 @@ def test_sign_in_wrong_password_shows_error(page: Page, account: Account, fronte
 def test_sign_in_valid_credentials_opens_files(page: Page, account: Account) -> None:
     """Signing in leads to /files with the user's e-mail and the upload form."""
     sign_in(page, account)
-    expect(page.get_by_label("File", exact=True)).to_be_visible()
-    expect(page.get_by_test_id("allowed-types")).to_contain_text("text/plain")
+    expect(page.get_by_test_id("dropzone")).to_be_visible()
+    expect(page.get_by_test_id("allowed-types")).to_contain_text("Text file")
+    expect(page.get_by_test_id("allowed-types")).to_contain_text("up to 20 MB")
 
 
 def test_upload_text_file_becomes_ready(
-    signed_in_page: Page, backend: RunningBackend, frontend_url: str, tmp_path: Path
+    signed_in_page: Page, browser_backend: RunningBackend, frontend_url: str, tmp_path: Path
 ) -> None:
     """An upload goes through the proxy to local storage, the worker processes it, the row turns Ready."""
     page = signed_in_page
@@ -191,20 +154,23 @@ def test_upload_text_file_becomes_ready(
     # Local storage's upload endpoint is path-only, so the bytes went through the frontend's proxy.
     assert storage_info.value.url == f"{frontend_url}/api/files/local/upload/"
     assert storage_info.value.status == 204
-    expect(page.get_by_test_id("upload-progress")).to_have_attribute("aria-valuenow", "100")
-    expect(page.get_by_test_id("upload-status")).to_have_text(f"Uploaded {path.name}.")
     expect(row.get_by_test_id("file-name")).to_have_text(path.name)
-    expect(row).to_contain_text(f"sha256 {hashlib.sha256(path.read_bytes()).hexdigest()[:12]}")
+    expect(row.get_by_test_id("file-type")).to_have_text("Text file")
+    # The checksum is a detail: out of the row's summary, shown when the row's details are opened.
+    expect(row.get_by_test_id("file-checksum")).to_be_hidden()
+    row.get_by_test_id("file-details-toggle").click()
+    expect(row.get_by_test_id("file-checksum")).to_have_text(hashlib.sha256(path.read_bytes()).hexdigest())
     expect(row.get_by_role("button", name=f"Download {path.name}")).to_be_enabled()
-    page.screenshot(path=tmp_path / "files-ready.png", full_page=True)
     file_id = row.get_attribute("data-file-id")
-    assert f"processed file {file_id}" in backend.log("worker"), "the upload was not processed on the worker"
+    assert f"processed file {file_id}" in browser_backend.log("worker"), "the upload was not processed on the worker"
 
     page.reload()
     expect(file_row(page, path.name)).to_have_attribute("data-status", "processed")
 
 
-def test_live_updates_survive_idle_socket(signed_in_page: Page, backend: RunningBackend, tmp_path: Path) -> None:
+def test_live_updates_survive_idle_socket(
+    signed_in_page: Page, browser_backend: RunningBackend, tmp_path: Path
+) -> None:
     """The notification socket stays open while idle, then brings the worker's file.processed event."""
     page = signed_in_page
     with page.expect_websocket() as socket_info:
@@ -217,7 +183,7 @@ def test_live_updates_survive_idle_socket(signed_in_page: Page, backend: Running
     except PlaywrightTimeoutError:
         pass
     else:
-        errors = [line for line in backend.log("asgi").splitlines() if "Error" in line]
+        errors = [line for line in browser_backend.log("asgi").splitlines() if "Error" in line]
         pytest.fail(f"the notification socket closed while idle; the backend's last error: {errors[-1:]}")
     path = write_text_file(tmp_path, "live")
 
@@ -257,8 +223,11 @@ def test_delete_file_removes_row(signed_in_page: Page, tmp_path: Path) -> None:
     row = upload(page, path)
 
     row.get_by_role("button", name=f"Delete {path.name}").click()
+    expect(row.get_by_test_id("delete-confirmation")).to_be_visible()
+    row.get_by_test_id("file-delete-confirm").click()
 
     expect(file_row(page, path.name)).to_have_count(0)
+    expect(page.get_by_test_id("files-notice")).to_have_text(f"Deleted {path.name}.")
     page.reload()
     expect(page.get_by_test_id("current-user")).to_be_visible()
     expect(page.get_by_test_id("files-list").or_(page.get_by_test_id("files-empty"))).to_be_visible()
@@ -272,7 +241,6 @@ def test_files_other_user_sees_none(signed_in_page: Page, page: Page, tmp_path: 
     stranger = new_account()
 
     register(page, stranger)
-    sign_in(page, stranger)
 
     expect(page.get_by_test_id("files-empty")).to_be_visible()
     expect(page.get_by_test_id("file-row")).to_have_count(0)

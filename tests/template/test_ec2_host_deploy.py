@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import socket
 import subprocess
 import threading
 import time
@@ -37,6 +36,7 @@ from support.containers import (
     podman_environment,
     write_docker_shim,
 )
+from support.ec2_host import FAKE_AWS, LOGGING_OVERRIDE, create_compose_network, free_port, yaml_services
 from support.projects import OptionSet, generate_option_set
 
 # One worker runs the whole module: its tests share one compose stack (project "host_deploy"), and the images
@@ -60,31 +60,6 @@ RUN printf '%s\\n' '' 'def check_database():' '    raise RuntimeError("broken on
     'CHECKS["database"] = check_database' >> apps/core/health.py
 USER 1000:1000
 """
-
-# podman has no awslogs driver; production keeps awslogs.
-LOGGING_OVERRIDE = """services:
-{services}
-"""
-
-# The `aws` calls the host scripts make: no deploy bundle in S3, no registry password, secrets from a local file.
-FAKE_AWS = """#!/bin/bash
-set -euo pipefail
-case "$1 $2" in
-    "s3 ls") exit 1 ;;
-    "ecr get-login-password") echo local ;;
-    "secretsmanager get-secret-value")
-        secret_id="$(sed -n 's/.*--secret-id \\([^ ]*\\).*/\\1/p' <<< "$*")"
-        python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "__SECRETS__" "$secret_id" ;;
-    *) echo "fake aws: unexpected call: $*" >&2; exit 1 ;;
-esac
-"""
-
-
-def free_port() -> int:
-    """A TCP port nothing listens on now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass
@@ -234,6 +209,8 @@ def host_settings(http_port: int, s3_endpoint: str, images: ProjectImages) -> di
         "POSTGRES_PASSWORD_SECRET_ARN": "db-password",
         "BACKUP_S3_URI": f"s3://{BUCKET}/backups/postgres/",
         "HTTP_PORT": str(http_port),
+        # Published even with no certificate (TLS_MODE unset: off): a free port, not the host's 443.
+        "HTTPS_PORT": str(free_port()),
         # Two granian workers per web container; one keeps the cut-over's second container light here.
         "WEB_CONCURRENCY": "1",
     }
@@ -261,34 +238,6 @@ def write_host(project: Path, tools: Path, http_port: int, s3_endpoint: str, ima
     return environment
 
 
-def yaml_services(project: Path) -> list[str]:
-    """The services of the rendered docker-compose.prod.yml."""
-    import yaml
-
-    return list(yaml.safe_load((project / "docker-compose.prod.yml").read_text())["services"])
-
-
-def create_compose_network() -> None:
-    """The network compose would create, made first: `podman network create` failed once here for no lasting
-    reason (exit 125), which podman-compose does not retry; what deploy.sh does is unchanged."""
-    for attempt in range(3):
-        podman("network", "rm", "--force", "host_deploy_default", check=False)
-        created = podman(
-            "network",
-            "create",
-            "--label",
-            "io.podman.compose.project=host_deploy",
-            "--label",
-            "com.docker.compose.project=host_deploy",
-            "host_deploy_default",
-            check=False,
-        )
-        if created.returncode == 0:
-            return
-        time.sleep(2 * (attempt + 1))
-    raise AssertionError(f"podman network create failed: {created.stderr[-2000:]}")
-
-
 @pytest.fixture(scope="module")
 def host(
     images: ProjectImages, host_project: Path, s3_endpoint: str, tmp_path_factory: pytest.TempPathFactory
@@ -298,7 +247,7 @@ def host(
     environment = write_host(host_project, tmp_path_factory.mktemp("host-tools"), http_port, s3_endpoint, images)
     host = Host(host_project, http_port, environment)
     try:
-        create_compose_network()
+        create_compose_network("host_deploy")
         first = host.deploy(FIRST)
         assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-6000:]
         yield host

@@ -37,7 +37,9 @@ def test_generated_frontend_builds_and_serves_home_page(
         status, html = http_get(base_url + "/")
         assert status == 200
         assert f"<title>{default_frontend.app_name}</title>" in html
-        assert 'data-testid="signin-email"' in html
+        # The forms wait for the browser to know whether the visitor is signed in; the words do not.
+        assert 'data-testid="app-description"' in html
+        assert 'data-testid="auth-loading"' in html
 
         stylesheet = re.search(r'href="(/_next/static/[^"]+\.css)"', html)
         assert stylesheet is not None, "the home page links no stylesheet"
@@ -45,3 +47,6 @@ def test_generated_frontend_builds_and_serves_home_page(
 
         assert http_get(base_url + "/healthz") == (200, '{"status":"ok"}')
         assert http_get(base_url + "/files")[0] == 200
+        status, html = http_get(base_url + "/no-such-page")
+        assert status == 404
+        assert "Page not found" in html

@@ -15,9 +15,9 @@ import yaml
 from support.commands import beat_command, web_command, worker_command
 from support.projects import OPTION_SETS, OPTION_SETS_BY_NAME
 
-from djaws.generate import TEMPLATE_DIR
-from djaws.naming import derive_names
-from djaws.options import OPTIONS
+from djaws.generate import TEMPLATE_DIR, generate
+from djaws.naming import ENVIRONMENTS, derive_names
+from djaws.options import OPTIONS, defaults
 
 OPTION_SET_NAMES = [option_set.name for option_set in OPTION_SETS]
 UNRENDERED = re.compile(r"{{\s*cookiecutter|{%-?\s|cookiecutter\.")
@@ -253,3 +253,25 @@ def test_every_test_the_guarantees_cite_exists(rendered_projects: dict[str, Path
                 elif test and f"def {test}(" not in source.read_text():
                     missing.append(f"{file}::{test}")
     assert missing == [], f"{document} cites tests that do not exist"
+
+
+ALARM_EMAIL_LINE = re.compile(r'^alarm_email\s*=\s*"(.*)"$', re.MULTILINE)
+
+
+@pytest.mark.parametrize(
+    ("target", "author_email", "alarm_email"),
+    [
+        ("ecs-fargate", "you@example.com", ""),
+        ("ec2-all-in-one", "you@example.com", ""),
+        ("ecs-fargate", "ops@Example.NET", ""),
+        ("ec2-all-in-one", "ops@acme-shop.io", "ops@acme-shop.io"),
+    ],
+)
+def test_alarm_email_is_the_author_unless_a_placeholder(
+    tmp_path: Path, target: str, author_email: str, alarm_email: str
+) -> None:
+    """stg and prod mail alarms to the author; the default example.* address renders as no subscription."""
+    answers = {**defaults(), "aws_deployment": target, "author_email": author_email}
+    envs = generate(answers, tmp_path).path / "infra" / "terraform" / target / "envs"
+    rendered = {env: ALARM_EMAIL_LINE.findall((envs / f"{env}.tfvars").read_text()) for env in ENVIRONMENTS}
+    assert rendered == {"demo": [""], "dev": [""], "stg": [alarm_email], "prod": [alarm_email]}

@@ -7,6 +7,7 @@ Linting (actionlint, zizmor, the workflow schema, SHA pins) is test_render's
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -79,7 +80,10 @@ def test_every_ops_and_make_command_the_workflows_run_exists(
     for call in sorted(ops_calls):
         result = subprocess.run([installed_ops, *call.split(), "--help"], cwd=project, capture_output=True, text=True)
         assert result.returncode == 0, f"ops {call} --help: {result.stderr}"
-    assert make_targets == {"infra-test"}
+    backend_checks = {"install", "audit", "lint", "check", "test"}
+    frontend_checks = {"frontend-install", "frontend-audit", "frontend-lint", "frontend-build"}
+    has_frontend = (project / "frontend").is_dir()
+    assert make_targets == {"infra-test"} | backend_checks | (frontend_checks if has_frontend else set())
     for target in sorted(make_targets):
         result = subprocess.run(["make", "-n", target], cwd=project, capture_output=True, text=True)
         assert result.returncode == 0, f"make -n {target}: {result.stderr}"
@@ -230,20 +234,32 @@ def test_rollback_goes_to_the_previous_or_a_named_release(rendered_projects: dic
     assert script.count("ops rollback --env") == 2
 
 
-def test_ci_audits_the_locked_backend_and_the_production_frontend_packages(
+def test_ci_runs_the_make_targets_of_make_ci_and_audits_hashed_locked_packages(
     rendered_projects: dict[str, Path], tmp_path: Path
 ) -> None:
     project = rendered_projects["default"]
     ci = workflow(project, "ci")
-    backend = [step.get("name", "") for step in steps(ci["jobs"]["backend"])]
-    audit = step_named(ci["jobs"]["backend"], "pip-audit")
-    assert backend.index(audit["name"]) < backend.index("Tests on PostgreSQL and Redis")
-    # The export half runs here (the audit itself needs PyPI's vulnerability data): every locked package, hashed.
-    export = audit["run"].splitlines()[0].replace("$RUNNER_TEMP", str(tmp_path))
-    result = subprocess.run(["bash", "-e", "-c", export], cwd=project / "backend", capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
-    pins = [line for line in (tmp_path / "requirements.txt").read_text().splitlines() if "==" in line]
+    backend = [step["run"] for step in steps(ci["jobs"]["backend"]) if "run" in step]
+    assert backend == ["make install", "make audit", "make lint", "make check", "make test"]
+    make_ci = subprocess.run(["make", "-n", "ci"], cwd=project, capture_output=True, text=True, check=True).stdout
+    for target in ("audit", "lint", "check", "test"):
+        recipe = subprocess.run(["make", "-n", target], cwd=project, capture_output=True, text=True, check=True)
+        assert recipe.stdout in make_ci, f"make ci does not run {target}"
+    # The audit itself needs PyPI's advisory data: a stand-in uvx keeps the requirements make hands it.
+    stand_in = tmp_path / "bin" / "uvx"
+    stand_in.parent.mkdir()
+    keep = f'echo "$@" > {tmp_path}/args\ncp "$(echo "$@" | sed "s/.*--requirement //")" {tmp_path}/req\n'
+    stand_in.write_text("#!/bin/sh\n" + keep)
+    stand_in.chmod(0o755)
+    environment = {**os.environ, "PATH": f"{stand_in.parent}:{os.environ['PATH']}"}
+    subprocess.run(["make", "audit"], cwd=project, env=environment, capture_output=True, text=True, check=True)
+    assert "pip-audit==" in (tmp_path / "args").read_text()
+    assert "--require-hashes" in (tmp_path / "args").read_text()
+    requirements = (tmp_path / "req").read_text().replace("\\\n", " ").splitlines()
+    pins = [line for line in requirements if "==" in line]
     assert any(pin.startswith("django==") for pin in pins)
-    assert "--require-hashes" in audit["run"]
-    frontend = step_named(ci["jobs"]["frontend"], "npm audit")
-    assert frontend["run"] == "npm audit --omit=dev --audit-level=high"
+    assert all("--hash=sha256:" in pin for pin in pins)
+    frontend = [step["run"] for step in steps(ci["jobs"]["frontend"]) if "run" in step]
+    assert frontend == ["make frontend-install", "make frontend-audit", "make frontend-lint", "make frontend-build"]
+    audit = subprocess.run(["make", "-n", "frontend-audit"], cwd=project, capture_output=True, text=True, check=True)
+    assert audit.stdout.strip() == "npm --prefix frontend audit --omit=dev --audit-level=high"

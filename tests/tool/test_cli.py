@@ -98,6 +98,11 @@ def test_interactive_answers_are_read_from_stdin(tmp_path: Path) -> None:
         (["new", "Shop", "--no-input", "--set", "aws_region=mars-1"], "not an AWS region"),
         (["new", "Shop", "--no-input", "--set", "author_email=nobody"], "not an e-mail address"),
         (["new", "Shop", "--no-input", "--set", "use_celery"], "expects KEY=VALUE"),
+        (["new", "Shop", "--no-input", "--set", "github_owner=-acme"], "not a GitHub user or organisation name"),
+        (["new", "Shop", "--no-input", "--set", "github_owner=acme corp"], "not a GitHub user or organisation name"),
+        (["new", "Shop", "--no-input", "--set", "domain_name=https://shop.example.com"], "not a lowercase domain"),
+        (["new", "Shop", "--no-input", "--set", "domain_name=Shop.Example.com"], "not a lowercase domain"),
+        (["new", "Shop", "--no-input", "--set", "domain_name=.com"], "not a lowercase domain"),
         (["new", "Shop", "--no-input", "--set", 'description=say "hi"'], "without quotes"),
         (["new", "Shop", "--bogus-flag"], "unrecognized arguments"),
     ],
@@ -134,6 +139,35 @@ def test_force_writes_template_files_and_keeps_user_files(tmp_path: Path) -> Non
     assert sorted(os.listdir(tmp_path)) == ["acme_shop"]
 
 
+@pytest.mark.parametrize(
+    ("blocker", "fragment"),
+    [("README.md", "is a directory; the template has a file there"), ("backend", "exists and is not a directory")],
+)
+def test_force_refuses_a_type_conflict_before_writing_anything(tmp_path: Path, blocker: str, fragment: str) -> None:
+    project = tmp_path / "acme_shop"
+    project.mkdir()
+    (project / "notes.txt").write_text("mine")
+    if blocker == "README.md":
+        (project / blocker).mkdir()
+        (project / blocker / "mine.txt").write_text("mine")
+    else:
+        (project / blocker).write_text("mine")
+    before = snapshot(tmp_path)
+    result = djaws("new", "Acme Shop", "--no-input", "-o", str(tmp_path), "--force")
+    assert_usage_error(result, fragment)
+    assert snapshot(tmp_path) == before
+    assert sorted(os.listdir(project)) == sorted(["notes.txt", blocker])
+
+
+@pytest.mark.parametrize("force", [[], ["--force"]])
+def test_a_project_path_that_is_a_file_is_refused(tmp_path: Path, force: list[str]) -> None:
+    (tmp_path / "acme_shop").write_text("mine")
+    result = djaws("new", "Acme Shop", "--no-input", "-o", str(tmp_path), *force)
+    assert_usage_error(result, "exists and is not a directory")
+    assert (tmp_path / "acme_shop").read_text() == "mine"
+    assert os.listdir(tmp_path) == ["acme_shop"]
+
+
 def test_output_dir_that_is_a_file_is_refused(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("x")
@@ -162,3 +196,23 @@ def test_failed_render_leaves_no_directory(tmp_path: Path, monkeypatch: pytest.M
     with pytest.raises(generate_module.GenerationError):
         generate_module.generate({**defaults(), "project_name": "Acme"}, output)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_template_syntax_error_is_one_line_naming_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    from djaws import generate as generate_module
+    from djaws.options import defaults
+
+    template = tmp_path / "template"
+    shutil.copytree(generate_module.TEMPLATE_DIR, template)
+    broken = template / "{{cookiecutter.project_slug}}" / "broken.sh"
+    broken.write_text("#!/bin/sh\necho ok\necho ${#ARRAY[@]}\n")  # "{#" opens a Jinja comment never closed
+    monkeypatch.setattr(generate_module, "TEMPLATE_DIR", template)
+    monkeypatch.setattr(generate_module, "current_template_revision", lambda: "test")
+    output = tmp_path / "out"
+    with pytest.raises(generate_module.GenerationError) as raised:
+        generate_module.generate({**defaults(), "project_name": "Acme"}, output)
+    assert "broken.sh" in str(raised.value)
+    assert "\n" not in str(raised.value)
+    assert not output.exists()

@@ -202,3 +202,27 @@ def test_unusable_names_are_rejected_with_reason(project_name: str, reason: str)
 def test_unknown_environment_is_rejected() -> None:
     with pytest.raises(NamingError, match="unknown environment"):
         derive_names("Acme").for_environment("production")
+
+
+def test_a_name_of_exactly_the_length_limit_is_accepted() -> None:
+    names = derive_names("x" * 100)
+    assert names.project_name == "x" * 100
+
+
+def test_surrounding_spaces_are_not_part_of_the_name() -> None:
+    assert derive_names("  Acme Shop  ").project_name == "Acme Shop"
+
+
+def test_a_name_that_exactly_fills_a_limit_is_kept_whole_and_one_more_is_hashed() -> None:
+    # The ALB's limit is 32: "-alb-demo" leaves 23 characters for the prefix.
+    fits, over = derive_names("a" * 23), derive_names("a" * 24)
+    assert fits.for_environment("demo")["alb"] == "a" * 23 + "-alb-demo"
+    shortened = over.for_environment("demo")["alb"]
+    assert len(shortened) <= 32
+    assert not shortened.startswith("a" * 24)
+
+
+def test_a_long_database_name_is_shortened_with_underscores_only() -> None:
+    name = derive_names("Very Long Project Name " * 4).database_name
+    assert len(name) <= 63
+    assert re.fullmatch(r"[a-z][a-z0-9_]*", name), name

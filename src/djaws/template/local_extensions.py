@@ -40,4 +40,3 @@ class NamingExtension(Extension):
         environment.filters["project_slug"] = naming.project_slug
         environment.filters["resource_prefix"] = naming.resource_prefix
         environment.globals["aws_names"] = lambda project_name: naming.derive_names(project_name).as_dict()
-        environment.globals["environments"] = naming.ENVIRONMENTS

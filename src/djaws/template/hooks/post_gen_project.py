@@ -23,6 +23,7 @@ ONLY_WITH_CELERY = [
 ONLY_WITHOUT_CELERY = ["backend/tests/test_inline_processing.py"]
 ONLY_WITH_WEBSOCKET = [
     "backend/config/routing.py",
+    "backend/config/websocket.py",
     "backend/apps/notifications",
     "backend/tests/test_websocket.py",
 ]

@@ -7,6 +7,7 @@ import type { NextConfig } from "next";
 // them at build time.
 const project = JSON.parse(readFileSync(path.join(__dirname, "project.config.json"), "utf8")) as {
   appName: string;
+  description: string;
   enableWebsocket: boolean;
 };
 
@@ -29,6 +30,7 @@ const nextConfig: NextConfig = {
   skipTrailingSlashRedirect: true,
   env: {
     NEXT_PUBLIC_APP_NAME: process.env.NEXT_PUBLIC_APP_NAME || project.appName,
+    NEXT_PUBLIC_APP_DESCRIPTION: process.env.NEXT_PUBLIC_APP_DESCRIPTION || project.description,
     NEXT_PUBLIC_ENABLE_WEBSOCKET: process.env.NEXT_PUBLIC_ENABLE_WEBSOCKET || String(project.enableWebsocket),
   },
   async rewrites() {

@@ -35,4 +35,4 @@ infra-test: ## Offline infra checks: fmt, validate, and terraform test per envir
 	cd $(INFRA_DIR) && for env in $(INFRA_ENVIRONMENTS); do \
 		$(TERRAFORM) test -var-file=envs/$$env.tfvars -filter=tests/$$env.tftest.hcl || exit 1; \
 	done
-	cd $(INFRA_DIR) && $(TERRAFORM) test -var-file=envs/demo.tfvars -filter=tests/behaviour.tftest.hcl
+	cd $(INFRA_DIR) && $(TERRAFORM) test -var-file=envs/demo.tfvars -filter=tests/behaviour.tftest.hcl -filter=tests/monitoring.tftest.hcl

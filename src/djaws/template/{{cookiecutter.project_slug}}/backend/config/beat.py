@@ -2,7 +2,7 @@
 
 Beat only puts task names on the broker, so its application reads the CELERY_* settings without
 setting Django up: the Django fix-up config/celery.py gets would load every model, the admin and DRF,
-~33 MiB held for nothing (bench/ in the djaws repository). Run exactly one beat per environment; it
+~33 MiB held for nothing. Run exactly one beat per environment; it
 keeps its schedule's state in BEAT_SCHEDULE_FILE. A scheduler that reads its entries from the database
 (django-celery-beat) needs Django's apps: start beat from config.celery's application instead.
 """

@@ -50,7 +50,7 @@ def body_limit() -> int:
 def declared_length(scope: Scope) -> int | None:
     """Content-Length as sent (None when absent or unreadable: the body is then read up to the limit)."""
     value = scope.headers.get("content-length")
-    return int(value) if value is not None and value.isdigit() else None
+    return int(value) if value is not None and value.isascii() and value.isdigit() else None
 
 
 def has_body(scope: Scope) -> bool:

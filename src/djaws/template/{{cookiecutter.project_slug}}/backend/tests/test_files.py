@@ -236,3 +236,32 @@ def test_an_object_changed_after_its_check_is_not_moved(api: APIClient, settings
     with pytest.raises(UploadChanged):
         storage.confirm(record.key, checked)
     assert storage.stat(record.key) is None
+
+
+def test_upload_policy_is_public_and_read_from_settings(settings: Any) -> None:
+    settings.FILE_ALLOWED_CONTENT_TYPES = ["text/csv", "image/png"]
+    settings.FILE_UPLOAD_MAX_BYTES = 1234
+    response = APIClient().get("/api/files/policy/")
+    assert response.status_code == 200
+    assert response.json() == {"allowed_content_types": ["text/csv", "image/png"], "max_bytes": 1234}
+
+
+def test_upload_policy_matches_what_uploads_accept(api: APIClient, settings: Any) -> None:
+    settings.FILE_UPLOAD_MAX_BYTES = 100
+    policy = APIClient().get("/api/files/policy/").json()
+    content_type = policy["allowed_content_types"][0]
+    at_limit = {"filename": "a", "content_type": content_type, "size": policy["max_bytes"]}
+    assert api.post("/api/files/uploads/", at_limit).status_code == 201
+    assert api.post("/api/files/uploads/", {**at_limit, "size": policy["max_bytes"] + 1}).status_code == 400
+    refused = {**at_limit, "content_type": "application/x-msdownload"}
+    assert refused["content_type"] not in policy["allowed_content_types"]
+    assert api.post("/api/files/uploads/", refused).status_code == 400
+
+
+def test_upload_policy_is_documented_without_auth_or_errors() -> None:
+    schema = APIClient().get("/api/schema/", {"format": "json"}).json()
+    operation = schema["paths"]["/api/files/policy/"]["get"]
+    assert set(operation["responses"]) == {"200"}
+    assert not any(operation.get("security", []))
+    body = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    assert schema["components"]["schemas"][body]["required"] == ["allowed_content_types", "max_bytes"]

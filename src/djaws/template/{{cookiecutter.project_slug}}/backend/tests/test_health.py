@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 
 
 def test_liveness_answers_any_host_without_touching_dependencies() -> None:
@@ -61,3 +61,16 @@ def test_admin_login_page_renders_with_static_files() -> None:
     response = Client().get("/api/admin/login/")
     assert response.status_code == 200
     assert b"/api/static/admin/css/" in response.content
+
+
+@pytest.mark.django_db
+def test_readiness_is_503_when_the_cache_cannot_be_reached() -> None:
+    # A port nothing listens on: the cache client's connection is refused at once.
+    unreachable = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:9/0"}
+    with override_settings(CACHES={"default": unreachable}):
+        response = Client().get("/api/health/ready/")
+    assert response.status_code == 503
+    components = response.json()["components"]
+    assert components["cache"]["status"] == "error"
+    assert components["database"]["status"] == "ok"
+    assert "detail" not in components["cache"]  # no token: the error text stays in the logs

@@ -1,6 +1,6 @@
 """Servers that cannot be reached: a 503 JSON answer naming the component (never its address), readiness
 details only for the token, sign-in rate limits that fail open, and processing that is recorded once and
-retried by the sweep. (The djaws repository stops the real servers under running processes too.)"""
+retried by the sweep."""
 
 from __future__ import annotations
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 
 from tests.conftest import BACKEND, PRODUCTION_VARIABLES, run_fresh
 
@@ -98,6 +101,50 @@ def test_malformed_env_file_stops_with_one_line(tmp_path: Path) -> None:
     assert result.stderr.strip() == f"configuration error: {env_file}:2 is not a KEY=VALUE line"
 
 
+# A variable's line in .env.example (set or commented).
+EXAMPLE_LINE = re.compile(r"^#? ?([A-Z][A-Z0-9_]*)=", re.MULTILINE)
+# Documented for the libraries that read them: boto3 takes local S3 credentials from these.
+READ_BY_LIBRARIES = {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"}
+
+
+class VariableReads(ast.NodeVisitor):
+    """Names passed to config.env's readers (``env.text("NAME")``...), outside ``if USE_<FEATURE>:``
+    blocks for features this project does not have (USE_CELERY false: the Celery settings never run)."""
+
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+
+    def visit_If(self, node: ast.If) -> None:
+        test = node.test
+        off = isinstance(test, ast.Name) and test.id.startswith("USE_") and getattr(settings, test.id) is False
+        for child in [test, *node.orelse] if off else [test, *node.body, *node.orelse]:
+            self.visit(child)
+
+    def visit_Call(self, node: ast.Call) -> None:
+        function = node.func
+        if (
+            isinstance(function, ast.Attribute)
+            and isinstance(function.value, ast.Name)
+            and function.value.id == "env"
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and re.fullmatch(r"[A-Z][A-Z0-9_]*", str(node.args[0].value))
+        ):
+            self.names.add(node.args[0].value)
+        self.generic_visit(node)
+
+
+def test_every_variable_the_code_reads_is_in_env_example_and_nothing_else_is() -> None:
+    reads = VariableReads()
+    for path in BACKEND.rglob("*.py"):
+        if ".venv" not in path.parts and "tests" not in path.parts:
+            reads.visit(ast.parse(path.read_text()))
+    documented = set(EXAMPLE_LINE.findall((BACKEND.parent / ".env.example").read_text()))
+    assert {"SECRET_KEY", "WEB_CONCURRENCY"} <= reads.names
+    assert reads.names - documented == set(), "read by the code but not documented in .env.example"
+    assert documented - reads.names - READ_BY_LIBRARIES == set(), "documented in .env.example but read nowhere"
+
+
 def test_copied_env_example_behaves_like_no_environment() -> None:
     example = BACKEND.parent / ".env.example"
     assert example.is_file()
@@ -109,3 +156,25 @@ def test_database_connections_give_up_after_the_connect_timeout() -> None:
     options = "DATABASES['default']['OPTIONS']['connect_timeout']"
     assert setting(options, ENVIRONMENT="stg", **PRODUCTION_VARIABLES) == "5"
     assert setting(options, ENVIRONMENT="stg", DB_CONNECT_TIMEOUT="2", **PRODUCTION_VARIABLES) == "2"
+
+
+def test_database_tls_is_required_outside_local_unless_turned_off() -> None:
+    sslmode = "DATABASES['default']['OPTIONS'].get('sslmode')"
+    assert setting(sslmode, ENVIRONMENT="demo", **PRODUCTION_VARIABLES) == "require"
+    assert setting(sslmode, ENVIRONMENT="demo", DB_REQUIRE_SSL="false", **PRODUCTION_VARIABLES) == "None"
+    assert setting(sslmode, DATABASE_URL=PRODUCTION_VARIABLES["DATABASE_URL"]) == "None"
+
+
+@pytest.mark.parametrize(
+    ("url", "connection"),
+    [("rediss://cache.internal:6379/0", "SSLConnection"), ("redis://cache.internal:6379/0", "Connection")],
+)
+def test_the_cache_speaks_tls_to_a_rediss_url(url: str, connection: str) -> None:
+    # The connection class the cache's pool opens connections with (nothing is connected here).
+    program = (
+        "from django.core.cache import cache; print(cache._cache._get_connection_pool(True).connection_class.__name__)"
+    )
+    variables = {**PRODUCTION_VARIABLES, "REDIS_URL": url}
+    result = manage("shell", "-c", program, ENVIRONMENT="demo", **variables)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-1] == connection

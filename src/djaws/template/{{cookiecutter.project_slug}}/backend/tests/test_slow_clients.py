@@ -101,6 +101,15 @@ def test_an_oversized_body_gets_a_413_in_json_before_it_is_sent(port: int) -> No
     assert "larger than" in body["detail"]
 
 
+@pytest.mark.parametrize("length", [b"\xb2", b"+2", b"-1", b"2, 3"])
+def test_an_unreadable_content_length_is_refused_not_an_error(port: int, length: bytes) -> None:
+    # "\xb2" is superscript two in latin-1: a digit to str.isdigit(), not to int().
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+        connection.sendall(TOKEN_REQUEST + b"Content-Length: " + length + b"\r\n\r\n{}")
+        status_line = connection.recv(65536).split(b"\r\n", 1)[0]
+    assert 400 <= int(status_line.split(b" ")[1]) < 500, status_line
+
+
 @pytest.mark.parametrize("framing", ["content-length", "chunked"])
 def test_bodies_reach_django_whole(port: int, framing: str) -> None:
     payload = json.dumps({"email": "someone@example.com"}).encode()

@@ -157,3 +157,32 @@ def test_completion_succeeds_while_the_broker_is_unreachable(
     settings.FILE_PROCESSING_RETRY_AFTER = timedelta(0)
     assert processing.retry_unprocessed_uploads() == 1
     assert UploadedFile.objects.get(pk=record["id"]).status == "processed"
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"), [("rediss://cache.internal:6379/0", "True"), ("redis://cache.internal:6379/0", "False")]
+)
+def test_the_broker_verifies_the_server_certificate_of_a_rediss_url(url: str, expected: str) -> None:
+    program = (
+        "import ssl; from config.celery import app; options = app.conf.broker_use_ssl or {}; "
+        "print(options.get('ssl_cert_reqs') == ssl.CERT_REQUIRED)"
+    )
+    result = run_fresh(
+        [sys.executable, "manage.py", "shell", "-c", program],
+        ENVIRONMENT="demo",
+        **{**PRODUCTION_VARIABLES, "REDIS_URL": url},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-1] == expected
+
+
+def test_readiness_is_503_when_the_broker_cannot_be_reached(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.test import Client
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    monkeypatch.setattr(app.conf, "broker_url", "redis://127.0.0.1:9/0")
+    response = Client().get("/api/health/ready/")
+    assert response.status_code == 503
+    components = response.json()["components"]
+    assert components["broker"]["status"] == "error"
+    assert components["database"]["status"] == "ok"

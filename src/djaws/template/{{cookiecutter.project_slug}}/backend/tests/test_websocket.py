@@ -78,3 +78,34 @@ def test_ping_pong(user: User) -> None:
         return reply
 
     assert async_to_sync(scenario)() == {"type": "pong"}
+
+
+@pytest.mark.parametrize("origin", [b"https://evil.example", b"null", None])
+def test_a_socket_from_a_foreign_or_missing_origin_is_refused(user: User, origin: bytes | None) -> None:
+    token = access_token(user)
+    headers = [(b"host", b"localhost")] + ([(b"origin", origin)] if origin is not None else [])
+
+    async def scenario() -> tuple[bool, bool]:
+        foreign = WebsocketCommunicator(application, f"/ws/notifications/?token={token}", headers=headers)
+        own = communicator(token)
+        refused, _ = await foreign.connect()
+        accepted, _ = await own.connect()
+        await foreign.disconnect()
+        await own.disconnect()
+        return refused, accepted
+
+    # The same valid token works from the site's own origin: only the origin differs.
+    assert async_to_sync(scenario)() == (False, True)
+
+
+def test_a_deactivated_user_cannot_open_a_socket_with_a_token_issued_before(user: User) -> None:
+    token = access_token(user)
+    User.objects.filter(pk=user.pk).update(is_active=False)
+
+    async def scenario() -> Any:
+        socket = communicator(token)
+        connected, code = await socket.connect()
+        await socket.disconnect()
+        return connected, code
+
+    assert async_to_sync(scenario)() == (False, 4401)

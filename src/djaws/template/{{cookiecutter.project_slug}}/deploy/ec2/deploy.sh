@@ -2,7 +2,8 @@
 # Deploy an image tag on the all-in-one host with no request left unanswered; rollback is deploying
 # the previous tag. `ops` runs it through SSM Run Command: cd APP_DIR && deploy/ec2/deploy.sh TAG
 #
-# 1. Refresh .env (render-env.sh), pull the backend and frontend images tagged TAG.
+# 1. Get or refresh the TLS certificate (tls.sh prepare, TLS_MODE in host.env), refresh .env
+#    (render-env.sh), pull the backend and frontend images tagged TAG.
 # 2. Migrate in a one-off container of the new image; if that fails nothing else has changed.
 # 3. Request-serving services (frontend, web, websocket), one at a time: start the new container
 #    beside the old one, wait until it answers its readiness check, point nginx's upstream at it
@@ -70,15 +71,22 @@ login_to_registry() {
 }
 
 sync_bundle() {
-    # Newer copies of these may sit under the bucket's deploy-bundle/ prefix. Not this script: bash
-    # reads it while it runs, so overwriting it here would corrupt the deploy in progress.
-    local source="s3://$AWS_STORAGE_BUCKET_NAME/deploy-bundle"
-    local file
-    for file in docker-compose.prod.yml deploy/ec2/nginx.conf deploy/ec2/manage.sh; do
-        if aws s3 ls --region "$AWS_REGION" "$source/$file" > /dev/null 2>&1; then
-            aws s3 cp --region "$AWS_REGION" --only-show-errors "$source/$file" "$APP_DIR/$file"
+    # Terraform keeps the project's host files under the bucket's deploy-bundle/ prefix (host_files.tf).
+    # Each is downloaded beside its target and renamed over it: a script that is running (this one
+    # included) goes on reading the file it opened, and runs as the new version next time.
+    local prefix="deploy-bundle/" keys key target
+    keys="$(aws s3 ls --recursive --region "$AWS_REGION" "s3://$AWS_STORAGE_BUCKET_NAME/$prefix" 2> /dev/null \
+        | awk '{print $4}')" || return 0
+    while read -r key; do
+        [[ -n "$key" ]] || continue
+        target="$APP_DIR/${key#"$prefix"}"
+        mkdir -p "$(dirname "$target")"
+        aws s3 cp --region "$AWS_REGION" --only-show-errors "s3://$AWS_STORAGE_BUCKET_NAME/$key" "$target.new"
+        if [[ "$target" == *.sh ]]; then
+            chmod 0755 "$target.new"
         fi
-    done
+        mv -f "$target.new" "$target"
+    done <<< "$keys"
 }
 
 compose_services() {
@@ -156,6 +164,15 @@ site_host() {
     echo "${ALLOWED_HOSTS%%,*}"
 }
 
+# https once deploy/ec2/tls.sh serves a certificate (render-env.sh sets SERVED_OVER_HTTPS from it).
+site_scheme() {
+    if [[ "${SERVED_OVER_HTTPS:-false}" == true ]]; then
+        echo https
+    else
+        echo http
+    fi
+}
+
 is_ready() {
     local service="$1" container="$2" port="${SERVICE_PORT[$1]}"
     if [[ "$service" == frontend ]]; then
@@ -163,9 +180,10 @@ is_ready() {
             "fetch('http://127.0.0.1:$port/').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))" \
             > /dev/null 2>&1
     else
+        # As nginx forwards it: over HTTPS, Django redirects a request without X-Forwarded-Proto: https.
         docker exec "$container" python -c \
-            "import sys, urllib.request as u; u.urlopen(u.Request(sys.argv[1], headers={'Host': sys.argv[2]}), timeout=5)" \
-            "http://127.0.0.1:$port/api/health/ready/" "$(site_host)" > /dev/null 2>&1
+            "import sys, urllib.request as u; u.urlopen(u.Request(sys.argv[1], headers={'Host': sys.argv[2], 'X-Forwarded-Proto': sys.argv[3]}), timeout=5)" \
+            "http://127.0.0.1:$port/api/health/ready/" "$(site_host)" "$(site_scheme)" > /dev/null 2>&1
     fi
 }
 
@@ -303,8 +321,14 @@ replace_background() {
     [[ -n "$(running_containers_of "$service")" ]]
 }
 
+# Over HTTPS when it serves: --resolve sends the site's name (SNI and Host) to this host, and the
+# certificate is not checked here (a Cloudflare origin certificate is trusted by Cloudflare alone).
 check_through_nginx() {
-    local port="${HTTP_PORT:-80}" path
+    local scheme port="${HTTP_PORT:-80}" path
+    scheme="$(site_scheme)"
+    if [[ "$scheme" == https ]]; then
+        port="${HTTPS_PORT:-443}"
+    fi
     local paths=(/api/health/ready/)
     if has_service frontend; then
         paths+=(/)
@@ -313,7 +337,8 @@ check_through_nginx() {
     for path in "${paths[@]}"; do
         # A freshly started nginx takes a moment to listen.
         for attempt in $(seq 1 30); do
-            if curl -fsS -o /dev/null --max-time 10 -H "Host: $(site_host)" "http://127.0.0.1:$port$path"; then
+            if curl -fsS -o /dev/null --max-time 10 --insecure --resolve "$(site_host):$port:127.0.0.1" \
+                "$scheme://$(site_host):$port$path"; then
                 break
             fi
             if [[ "$attempt" -eq 30 ]]; then
@@ -379,6 +404,11 @@ main() {
         PREVIOUS_TAG="$(sed -n 's/^IMAGE_TAG=//p' "$RELEASE_FILE")"
     fi
     sync_bundle
+    # The certificate first (or none): .env says whether the app is served over HTTPS.
+    if ! bash "$APP_DIR/deploy/ec2/tls.sh" prepare; then
+        result failed "tls set-up"
+        exit 1
+    fi
     "$APP_DIR/deploy/ec2/render-env.sh" "$NEW_TAG"
     load_env_file "$APP_DIR/.env"
     SERVICES="$(compose_services)"

@@ -90,6 +90,13 @@ class UploadRequestSerializer(JsonTypedSerializer):
         self.fields["size"].validators.append(MaxValueValidator(limit, f"files may be at most {limit} bytes"))
 
 
+class UploadPolicySerializer(serializers.Serializer):
+    """What the uploads endpoint accepts, so a client can check a file before sending it."""
+
+    allowed_content_types = serializers.ListField(child=serializers.CharField())
+    max_bytes = serializers.IntegerField(min_value=1)
+
+
 class PresignedPostSerializer(serializers.Serializer):
     """A form the client POSTs to: every field first, then the file as ``file``."""
 

@@ -1,4 +1,4 @@
-"""The files API: presigned upload, completion check, listing, presigned download."""
+"""The files API: upload policy, presigned upload, completion check, listing, presigned download."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from apps.accounts.authentication import active_account
 from apps.files.models import UploadedFile
@@ -20,6 +22,7 @@ from apps.files.processing import schedule_processing
 from apps.files.serializers import (
     DownloadSerializer,
     UploadedFileSerializer,
+    UploadPolicySerializer,
     UploadRequestSerializer,
     UploadTicketSerializer,
 )
@@ -119,3 +122,24 @@ class FileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Destr
     def perform_destroy(self, instance: UploadedFile) -> None:
         get_upload_storage().delete(instance.key)
         instance.delete()
+
+
+class UploadPolicyView(APIView):
+    """The content types and size the uploads endpoint accepts, from the settings it checks against.
+
+    Public and served from the settings alone: the frontend reads it to refuse a wrong file before
+    uploading anything, and never carries a copy of the list that could drift.
+    """
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    # Reads settings only: never a 503 (apps/core/schema.py).
+    reaches_no_service = True
+
+    @extend_schema(responses=UploadPolicySerializer)
+    def get(self, request: Request) -> Response:
+        policy = {
+            "allowed_content_types": settings.FILE_ALLOWED_CONTENT_TYPES,
+            "max_bytes": settings.FILE_UPLOAD_MAX_BYTES,
+        }
+        return Response(UploadPolicySerializer(policy).data)

@@ -3,13 +3,13 @@ import { GeistSans } from "geist/font/sans";
 import type { Metadata, Viewport } from "next";
 import type { ReactNode } from "react";
 
-import { APP_NAME } from "@/lib/config";
+import { APP_DESCRIPTION, APP_NAME } from "@/lib/config";
 
 import "./globals.css";
 
 export const metadata: Metadata = {
   title: { default: APP_NAME, template: `%s · ${APP_NAME}` },
-  description: `${APP_NAME}: upload, process and download files.`,
+  description: APP_DESCRIPTION || `${APP_NAME}: upload, process and download files.`,
 };
 
 export const viewport: Viewport = {

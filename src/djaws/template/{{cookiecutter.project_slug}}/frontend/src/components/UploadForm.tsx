@@ -1,11 +1,13 @@
 "use client";
 
-import { type FormEvent, useRef, useState } from "react";
+import { type DragEvent, type FormEvent, useEffect, useRef, useState } from "react";
 
 import { Alert, Button, Card } from "@/components/ui";
 import { api, ApiError, uploadToStorage } from "@/lib/api";
+import { NOTICE_DURATION_MS } from "@/lib/config";
+import { acceptedTypesText, sizeProblem, typeLabel, typeProblem, uploadProblem } from "@/lib/fileTypes";
 import { formatBytes } from "@/lib/format";
-import { ALLOWED_CONTENT_TYPES, type FileRecord } from "@/lib/types";
+import type { FileRecord, UploadPolicy } from "@/lib/types";
 
 type UploadState =
   | { phase: "idle" }
@@ -34,17 +36,74 @@ function statusText(state: UploadState): string {
   }
 }
 
-/** Three steps: ask the API for a presigned POST, send the file to storage, tell the API it is there. */
+/** The server refused the upload: its reason in the same words the browser's own check uses. */
+function refusalMessage(caught: unknown, file: File, policy: UploadPolicy | null): string {
+  if (!(caught instanceof ApiError)) return "The upload failed. Please try again.";
+  const { fields } = caught.details;
+  if (policy && fields.content_type) return typeProblem(file, policy);
+  if (policy && fields.size) return sizeProblem(file, policy);
+  return caught.message;
+}
+
+function usePolicy(): [UploadPolicy | null, string | null] {
+  const [policy, setPolicy] = useState<UploadPolicy | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    let cancelled = false;
+    api.uploadPolicy().then(
+      (loaded) => !cancelled && setPolicy(loaded),
+      (caught: unknown) => !cancelled && setError(caught instanceof ApiError ? caught.message : "Cannot load the upload rules."),
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, []);
+  return [policy, error];
+}
+
+/**
+ * Pick or drop a file; it is checked against the backend's policy at once, then uploaded in three steps:
+ * ask the API for a presigned POST, send the file to storage, tell the API it is there.
+ */
 export function UploadForm({ onFileChange, onFileRemoved }: UploadFormProps) {
   const inputRef = useRef<HTMLInputElement>(null);
+  const [policy, policyError] = usePolicy();
   const [selected, setSelected] = useState<File | null>(null);
   const [state, setState] = useState<UploadState>({ phase: "idle" });
+  const [dragging, setDragging] = useState(false);
   const busy = state.phase === "uploading" || state.phase === "finishing";
+  const selectionProblem = selected && policy ? uploadProblem(selected, policy) : null;
+
+  // "Uploaded x." is a success message: it goes away by itself.
+  useEffect(() => {
+    if (state.phase !== "done") return;
+    const timer = setTimeout(() => setState({ phase: "idle" }), NOTICE_DURATION_MS);
+    return () => clearTimeout(timer);
+  }, [state]);
+
+  function choose(file: File | null) {
+    if (busy) return;
+    setSelected(file);
+    const problem = file && policy ? uploadProblem(file, policy) : null;
+    setState(problem ? { phase: "error", message: problem } : { phase: "idle" });
+  }
+
+  function drop(event: DragEvent<HTMLElement>) {
+    event.preventDefault();
+    setDragging(false);
+    const file = event.dataTransfer.files[0];
+    if (file) choose(file);
+  }
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    if (!selected) return;
+    if (!selected || busy || !policy) return;
     const file = selected;
+    const problem = uploadProblem(file, policy);
+    if (problem) {
+      setState({ phase: "error", message: problem });
+      return;
+    }
     let pendingId: FileRecord["id"] | null = null;
     setState({ phase: "uploading", filename: file.name, progress: 0 });
     try {
@@ -59,10 +118,13 @@ export function UploadForm({ onFileChange, onFileRemoved }: UploadFormProps) {
       pendingId = null;
       setState({ phase: "done", filename: file.name });
       setSelected(null);
-      if (inputRef.current) inputRef.current.value = "";
+      if (inputRef.current) {
+        inputRef.current.value = "";
+        // Ready for the next file (the button it came from has nothing to upload now).
+        inputRef.current.focus();
+      }
     } catch (caught) {
-      const message = caught instanceof ApiError ? caught.message : "The upload failed. Please try again.";
-      setState({ phase: "error", message });
+      setState({ phase: "error", message: refusalMessage(caught, file, policy) });
       if (pendingId !== null) {
         const abandoned = pendingId;
         api.deleteFile(abandoned).then(
@@ -74,46 +136,60 @@ export function UploadForm({ onFileChange, onFileRemoved }: UploadFormProps) {
   }
 
   const progress = state.phase === "uploading" ? state.progress : state.phase === "idle" ? 0 : 1;
+  const rules = policy ? (
+    <span data-testid="allowed-types">
+      {acceptedTypesText(policy).replace(/^./, (first) => first.toUpperCase())}, up to {formatBytes(policy.max_bytes)}.
+    </span>
+  ) : (
+    <span>{policyError ?? "Loading the upload rules…"}</span>
+  );
 
   return (
-    <Card
-      title="Upload a file"
-      description="Images (PNG, JPEG, GIF, WebP), PDF, plain text, CSV or ZIP. The server checks the type and size."
-    >
-      <form onSubmit={submit} className="flex flex-col gap-4" aria-label="Upload a file">
-        <div className="flex flex-col gap-3 sm:flex-row sm:items-end">
-          <div className="flex flex-1 flex-col gap-1.5">
-            <label htmlFor="file-input" className="text-sm font-medium text-slate-700">
-              File
-            </label>
-            <input
-              ref={inputRef}
-              id="file-input"
-              name="file"
-              type="file"
-              accept={ALLOWED_CONTENT_TYPES.join(",")}
-              required
-              disabled={busy}
-              onChange={(event) => {
-                setSelected(event.target.files?.[0] ?? null);
-                setState({ phase: "idle" });
-              }}
-              data-testid="file-input"
-              className="block w-full rounded-lg border border-slate-300 bg-white text-sm text-slate-700 file:mr-3 file:border-0 file:border-r file:border-slate-300 file:bg-slate-50 file:px-3 file:py-2 file:text-sm file:font-medium file:text-slate-700 hover:file:bg-slate-100"
-            />
-          </div>
-          <Button type="submit" disabled={!selected || busy} data-testid="upload-submit">
-            {busy ? "Uploading…" : "Upload"}
-          </Button>
-        </div>
-        <p className="font-mono text-xs text-slate-400" data-testid="allowed-types">
-          Accepted: {ALLOWED_CONTENT_TYPES.join(", ")}
-        </p>
-        {selected && state.phase === "idle" ? (
-          <p className="text-sm text-slate-500">
-            {selected.name} · {formatBytes(selected.size)} · {selected.type || "unknown type"}
-          </p>
-        ) : null}
+    <Card title="Upload a file" description={rules} testId="upload-card">
+      <form onSubmit={submit} className="flex flex-col gap-4" aria-label="Upload a file" data-testid="upload-form">
+        <label
+          htmlFor="file-input"
+          data-testid="dropzone"
+          data-dragging={dragging}
+          onDragOver={(event) => {
+            event.preventDefault();
+            setDragging(true);
+          }}
+          onDragLeave={() => setDragging(false)}
+          onDrop={drop}
+          className={`flex min-h-32 cursor-pointer flex-col items-center justify-center gap-1 rounded-xl border-2 border-dashed px-4 py-6 text-center transition has-[:focus-visible]:outline-2 has-[:focus-visible]:outline-offset-2 has-[:focus-visible]:outline-indigo-600 ${dragging ? "border-indigo-600 bg-indigo-50" : "border-slate-300 bg-slate-50 hover:bg-slate-100"}`}
+        >
+          <span className="text-base font-medium text-slate-900">
+            Drop a file here or <span className="text-indigo-700 underline underline-offset-4">choose one</span>
+          </span>
+          {selected ? (
+            <span className="text-sm text-slate-700" data-testid="selected-file">
+              {selected.name} · {typeLabel(selected.type || "application/octet-stream")} · {formatBytes(selected.size)}
+            </span>
+          ) : (
+            <span className="text-sm text-slate-600">One file at a time.</span>
+          )}
+          <input
+            ref={inputRef}
+            id="file-input"
+            name="file"
+            type="file"
+            aria-label="File"
+            accept={policy?.allowed_content_types.join(",")}
+            onChange={(event) => choose(event.target.files?.[0] ?? null)}
+            data-testid="file-input"
+            className="sr-only"
+          />
+        </label>
+        <Button
+          type="submit"
+          pending={busy}
+          disabled={!selected || !policy || selectionProblem !== null}
+          className="self-start"
+          data-testid="upload-submit"
+        >
+          {busy ? "Uploading…" : "Upload"}
+        </Button>
         {state.phase !== "idle" && state.phase !== "error" ? (
           <div className="flex flex-col gap-2">
             <div
@@ -123,23 +199,23 @@ export function UploadForm({ onFileChange, onFileRemoved }: UploadFormProps) {
               aria-valuemax={100}
               aria-valuenow={Math.round(progress * 100)}
               data-testid="upload-progress"
-              className="h-2 overflow-hidden rounded-full bg-slate-100"
+              className="h-2 overflow-hidden rounded-full bg-slate-200"
             >
               <div
-                className={`h-full rounded-full transition-[width] duration-200 ${state.phase === "done" ? "bg-emerald-500" : "bg-indigo-600"}`}
+                className={`h-full rounded-full transition-[width] duration-200 ${state.phase === "done" ? "bg-emerald-600" : "bg-indigo-600"}`}
                 style={{ width: `${Math.round(progress * 100)}%` }}
               />
             </div>
-            <p role="status" data-testid="upload-status" data-phase={state.phase} className="text-sm text-slate-600">
-              {statusText(state)}
-            </p>
           </div>
         ) : null}
-        {state.phase === "error" ? (
-          <Alert tone="error" testId="upload-error">
-            {state.message}
-          </Alert>
-        ) : null}
+        <div role="status" aria-live="polite" className="empty:hidden">
+          {state.phase !== "idle" && state.phase !== "error" ? (
+            <p data-testid="upload-status" data-phase={state.phase} className="text-sm text-slate-700">
+              {statusText(state)}
+            </p>
+          ) : null}
+        </div>
+        {state.phase === "error" ? <Alert testId="upload-error">{state.message}</Alert> : null}
       </form>
     </Card>
   );

@@ -5,12 +5,14 @@
  * Tokens live in localStorage. A 401 triggers one token refresh and one retry; when that fails the
  * tokens are dropped, which signs the user out everywhere that watches the session.
  */
+import { contentTypeOf } from "./fileTypes";
 import type {
   DownloadLink,
   FileRecord,
   Page,
   PresignedPost,
   TokenPair,
+  UploadPolicy,
   UploadTicket,
   User,
 } from "./types";
@@ -20,15 +22,25 @@ const REFRESH_KEY = "auth.refresh";
 // Refresh a little before the access token expires so a websocket handshake does not race it.
 const EXPIRY_MARGIN_SECONDS = 30;
 
+/** A DRF error body in words: for the request as a whole, and for each invalid field. */
+export interface ErrorDetails {
+  /** `detail` or `non_field_errors`, as sentences; null when only fields are invalid. */
+  general: string | null;
+  /** Each invalid field's messages, as sentences. */
+  fields: Record<string, string>;
+  /** The machine-readable code some errors carry (e.g. "database_unavailable"). */
+  code: string | null;
+}
+
 export class ApiError extends Error {
   readonly status: number;
-  readonly body: unknown;
+  readonly details: ErrorDetails;
 
-  constructor(message: string, status: number, body: unknown = null) {
+  constructor(message: string, status: number, details: ErrorDetails = { general: message, fields: {}, code: null }) {
     super(message);
     this.name = "ApiError";
     this.status = status;
-    this.body = body;
+    this.details = details;
   }
 }
 
@@ -139,20 +151,39 @@ interface RequestOptions {
   auth?: boolean;
 }
 
-/** Turns a DRF error body ({detail}, {field: [messages]} or [messages]) into one readable line. */
-export function describeError(body: unknown, fallback: string): string {
-  if (typeof body === "string" && body.trim()) return body.trim();
-  if (Array.isArray(body)) return body.map(String).join(" ");
-  if (body && typeof body === "object") {
-    const fields = body as Record<string, unknown>;
-    if (typeof fields.detail === "string") return fields.detail;
-    const parts = Object.entries(fields).map(([field, value]) => {
-      const text = Array.isArray(value) ? value.map(String).join(" ") : String(value);
-      return field === "non_field_errors" ? text : `${field}: ${text}`;
-    });
-    if (parts.length > 0) return parts.join(" ");
+/** "the file is 12 bytes" -> "The file is 12 bytes." */
+export function sentence(text: string): string {
+  const trimmed = text.trim();
+  if (!trimmed) return trimmed;
+  const capitalised = trimmed.charAt(0).toUpperCase() + trimmed.slice(1);
+  return /[.!?]$/.test(capitalised) ? capitalised : `${capitalised}.`;
+}
+
+function sentences(value: unknown): string {
+  const texts = Array.isArray(value) ? value.map(String) : [String(value)];
+  return texts.map(sentence).join(" ");
+}
+
+/** Reads a DRF error body ({detail}, {field: [messages]} or [messages]) without showing field names. */
+export function readError(body: unknown): ErrorDetails {
+  const details: ErrorDetails = { general: null, fields: {}, code: null };
+  if (typeof body === "string" && body.trim()) details.general = sentence(body);
+  else if (Array.isArray(body)) details.general = sentences(body);
+  else if (body && typeof body === "object") {
+    for (const [field, value] of Object.entries(body as Record<string, unknown>)) {
+      if (field === "code" && typeof value === "string") details.code = value;
+      else if (field === "detail" || field === "non_field_errors") details.general = sentences(value);
+      else details.fields[field] = sentences(value);
+    }
   }
-  return fallback;
+  return details;
+}
+
+/** Every message of an error body as one line of plain sentences, or `fallback` when there is none. */
+export function describeError(body: unknown, fallback: string): string {
+  const { general, fields } = readError(body);
+  const text = [general, ...Object.values(fields)].filter(Boolean).join(" ");
+  return text || fallback;
 }
 
 async function readJson(response: Response): Promise<unknown> {
@@ -192,8 +223,8 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
   if (response.status === 401 && authenticated) session.clear();
   const body = await readJson(response);
   if (!response.ok) {
-    const fallback = `The server answered ${response.status} ${response.statusText}`.trim();
-    throw new ApiError(describeError(body, fallback), response.status, body);
+    const fallback = `The server answered ${response.status} ${response.statusText}`.trim() + ". Please try again.";
+    throw new ApiError(describeError(body, fallback), response.status, readError(body));
   }
   return body as T;
 }
@@ -243,6 +274,11 @@ export const api = {
     return request<Page<FileRecord>>(`/files/${query}`);
   },
 
+  /** The content types and size the uploads endpoint accepts (public; read from the backend's settings). */
+  uploadPolicy(): Promise<UploadPolicy> {
+    return request<UploadPolicy>("/files/policy/", { auth: false });
+  },
+
   createUpload(file: File): Promise<UploadTicket> {
     return request<UploadTicket>("/files/uploads/", {
       method: "POST",
@@ -262,10 +298,6 @@ export const api = {
     await request<null>(fileUrl(id), { method: "DELETE" });
   },
 };
-
-export function contentTypeOf(file: File): string {
-  return file.type || "application/octet-stream";
-}
 
 // ---------------------------------------------------------------------------------------------
 // Direct upload to storage
@@ -310,7 +342,7 @@ export function uploadToStorage(
         onProgress(1);
         resolve();
       } else {
-        reject(new ApiError(storageErrorMessage(xhr), xhr.status, xhr.responseText));
+        reject(new ApiError(storageErrorMessage(xhr), xhr.status));
       }
     });
     xhr.addEventListener("error", () => {

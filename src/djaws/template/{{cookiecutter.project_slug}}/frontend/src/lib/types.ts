@@ -8,6 +8,7 @@ export interface FileRecord {
   content_type: string;
   size: number;
   status: FileStatus;
+  failure_reason: string;
   checksum_sha256: string | null;
   detected_type: string | null;
   created_at: string;
@@ -54,14 +55,8 @@ export interface FileProcessedMessage {
   file: FileRecord;
 }
 
-/** Content types the backend accepts; it enforces the list, the UI only shows it. */
-export const ALLOWED_CONTENT_TYPES = [
-  "image/png",
-  "image/jpeg",
-  "image/gif",
-  "image/webp",
-  "application/pdf",
-  "text/plain",
-  "text/csv",
-  "application/zip",
-] as const;
+/** What the uploads endpoint accepts (GET /api/files/policy/), read from the backend's settings. */
+export interface UploadPolicy {
+  allowed_content_types: string[];
+  max_bytes: number;
+}

@@ -1,7 +1,7 @@
-# The deploy role: exactly what `ops deploy|rollback|migrate|manage|releases|status|logs` call, on
+# The deploy role: exactly what `ops deploy|rollback|migrate|manage|releases|status|logs|backup|backups` call, on
 # this project's resources only. It can push images, register task-definition revisions, move
-# services, run one-off tasks, send the EC2 host its deploy and status commands, read target health,
-# state outputs and logs, and write release records. It cannot create, change or delete infrastructure.
+# services, run one-off tasks, send the EC2 host its deploy, status and backup commands, read target
+# health, state outputs and logs, write release records, snapshot databases and list their backups. It cannot create, change or delete infrastructure.
 # One permission per line: adding an action ops starts to call is one line in deploy_permissions.
 
 locals {
@@ -38,6 +38,16 @@ locals {
       "${local.arn_prefix}:logs:${var.aws_region}:${local.account_id}:log-group:${names.log_group_prefix}/*:log-stream:*",
     ]
   ])
+  # `ops backup` / `ops backups`: each environment's database instance, its manual snapshots
+  # (<instance>-manual-<time>) and automated ones (rds:<instance>-<time>); on EC2, the media bucket's dumps.
+  rds_instance_arns = [for names in local.environments : "${local.arn_prefix}:rds:${var.aws_region}:${local.account_id}:db:${names.rds_instance}"]
+  rds_snapshot_arns = flatten([
+    for names in local.environments : [
+      "${local.arn_prefix}:rds:${var.aws_region}:${local.account_id}:snapshot:${names.rds_instance}-manual-*",
+      "${local.arn_prefix}:rds:${var.aws_region}:${local.account_id}:snapshot:rds:${names.rds_instance}-*",
+    ]
+  ])
+  media_bucket_arns  = [for names in local.environments : "${local.arn_prefix}:s3:::${names.media_bucket}"]
   state_bucket_arn   = "${local.arn_prefix}:s3:::${local.project.shared.state_bucket}"
   project_state_arns = "${local.state_bucket_arn}/${local.project.resource_prefix}/*"
   release_record_arn = "${local.state_bucket_arn}/${local.project.resource_prefix}/*/releases/*"
@@ -138,6 +148,32 @@ locals {
         "logs:GetLogEvents",
       ]
       resources = local.log_group_arns
+    }
+    # A restore is not here: on ECS it creates a database instance (the infrastructure role's work);
+    # on EC2 it is a host command like a deploy.
+    SnapshotDatabases = {
+      actions   = ["rds:CreateDBSnapshot", "rds:AddTagsToResource"]
+      resources = concat(local.rds_instance_arns, local.rds_snapshot_arns)
+    }
+    ReadDatabaseBackups = {
+      actions = [
+        "rds:DescribeDBInstanceAutomatedBackups",
+        "rds:DescribeDBInstances",
+        "rds:DescribeDBSnapshots",
+      ]
+      resources = concat(
+        local.rds_instance_arns,
+        local.rds_snapshot_arns,
+        ["${local.arn_prefix}:rds:${var.aws_region}:${local.account_id}:auto-backup:*"],
+      )
+    }
+    ListDatabaseDumps = {
+      actions   = ["s3:ListBucket"]
+      resources = local.media_bucket_arns
+    }
+    ReadDatabaseDumps = {
+      actions   = ["s3:GetObject"]
+      resources = [for arn in local.media_bucket_arns : "${arn}/backups/postgres/*"]
     }
     ListState = {
       actions   = ["s3:ListBucket"]

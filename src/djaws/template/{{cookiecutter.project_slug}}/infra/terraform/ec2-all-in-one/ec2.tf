@@ -11,14 +11,20 @@ locals {
 
   # Settings the host's .env is built from (deploy/ec2/render-env.sh adds the two secrets).
   host_environment = {
-    COMPOSE_PROJECT_NAME         = local.project.project_slug
-    ENVIRONMENT                  = var.environment
-    AWS_REGION                   = var.aws_region
-    AWS_STORAGE_BUCKET_NAME      = module.media_bucket.bucket
-    ALLOWED_HOSTS                = join(",", local.allowed_hosts)
-    CSRF_TRUSTED_ORIGINS         = join(",", local.site_origins)
-    SITE_URL                     = local.site_url
+    COMPOSE_PROJECT_NAME    = local.project.project_slug
+    ENVIRONMENT             = var.environment
+    AWS_REGION              = var.aws_region
+    AWS_STORAGE_BUCKET_NAME = module.media_bucket.bucket
+    ALLOWED_HOSTS           = join(",", local.allowed_hosts)
+    # The HTTP values: render-env.sh replaces these three once tls.sh serves a certificate.
+    CSRF_TRUSTED_ORIGINS         = join(",", local.http_origins)
+    SITE_URL                     = local.http_site_url
     SERVED_OVER_HTTPS            = "false"
+    DOMAIN_NAME                  = var.domain_name
+    TLS_MODE                     = var.tls_mode
+    ACME_EMAIL                   = var.acme_email
+    ACME_DIRECTORY_URL           = var.acme_directory_url
+    TLS_CERTIFICATE_SECRET_ARN   = try(aws_secretsmanager_secret.tls_certificate[0].arn, "")
     ECR_REGISTRY                 = local.registry_host
     BACKEND_IMAGE                = module.container_registry.repository_urls["backend"]
     FRONTEND_IMAGE               = lookup(module.container_registry.repository_urls, "frontend", "")
@@ -28,23 +34,23 @@ locals {
     POSTGRES_USER                = "app"
     DJANGO_SECRET_KEY_ARN        = aws_secretsmanager_secret.django_secret_key.arn
     POSTGRES_PASSWORD_SECRET_ARN = aws_secretsmanager_secret.db_password.arn
-    BACKUP_S3_URI                = "s3://${module.media_bucket.bucket}/backups/postgres/"
+    BACKUP_S3_URI                = "s3://${module.media_bucket.bucket}/${local.backup_prefix}"
   }
 
   user_data = templatefile("${path.module}/user_data.sh.tftpl", {
-    app_dir          = local.app_dir
-    project_slug     = local.project.project_slug
-    swap_size_mb     = var.swap_size_mb
-    compose_version  = var.docker_compose_version
-    backup_hour_utc  = var.backup_hour_utc
-    purge_with_cron  = !var.enable_celery
-    initial_tag      = var.initial_image_tag
-    host_environment = local.host_environment
-    # One gzipped shell archive (a heredoc per file) compresses far better than each file alone: user data
-    # must stay under 16 KiB.
-    files_archive = base64gzip(join("", [
-      for path, source in local.host_files : "cat > \"$APP_DIR/${path}\" <<'DJAWS_FILE'\n${file(source)}DJAWS_FILE\n"
-    ]))
+    app_dir                = local.app_dir
+    project_slug           = local.project.project_slug
+    swap_size_mb           = var.swap_size_mb
+    compose_version        = var.docker_compose_version
+    backup_hour_utc        = var.backup_hour_utc
+    housekeeping_with_cron = !var.enable_celery
+    tls_mode               = var.tls_mode
+    initial_tag            = var.initial_image_tag
+    host_environment       = local.host_environment
+    # The SSM parameter holding the CloudWatch agent's config (cloudwatch_agent.tf).
+    cloudwatch_agent_parameter = aws_ssm_parameter.cloudwatch_agent.name
+    bundle_uri                 = "s3://${module.media_bucket.bucket}/${local.bundle_prefix}"
+    aws_region                 = var.aws_region
   })
 }
 
@@ -77,6 +83,9 @@ resource "aws_instance" "host" {
   }
 
   tags = { Name = local.names.ec2_instance }
+
+  # First boot copies the project files from the bucket.
+  depends_on = [aws_s3_object.host_file]
 
   # A new AMI or an edited bootstrap script must not replace the host (and its database): user
   # data runs on first boot only; deploy/ec2/deploy.sh updates a running host.

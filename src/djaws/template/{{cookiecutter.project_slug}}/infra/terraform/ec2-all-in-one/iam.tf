@@ -1,6 +1,6 @@
 # The host's instance profile: SSM (Session Manager, Run Command for deploys), pull this project's
 # images, this bucket's objects (media, backups, deploy bundles), this environment's two secrets,
-# and its own log groups.
+# its own log groups, and metrics in its own namespace (the CloudWatch agent).
 
 data "aws_caller_identity" "current" {}
 
@@ -73,16 +73,26 @@ resource "aws_iam_role_policy" "instance" {
         Sid    = "ReadSecrets"
         Effect = "Allow"
         Action = "secretsmanager:GetSecretValue"
-        Resource = [
+        # The TLS certificate's too, behind Cloudflare (deploy/ec2/tls.sh).
+        Resource = concat([
           aws_secretsmanager_secret.django_secret_key.arn,
           aws_secretsmanager_secret.db_password.arn,
-        ]
+        ], aws_secretsmanager_secret.tls_certificate[*].arn)
       },
       {
         Sid      = "WriteLogs"
         Effect   = "Allow"
         Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
         Resource = [for arn in local.log_group_arns : "${arn}:log-stream:*"]
+      },
+      {
+        # The CloudWatch agent's memory and disk metrics; PutMetricData takes no resource, the namespace
+        # condition keeps the host to its own.
+        Sid       = "PutHostMetrics"
+        Effect    = "Allow"
+        Action    = "cloudwatch:PutMetricData"
+        Resource  = "*"
+        Condition = { StringEquals = { "cloudwatch:namespace" = local.metric_namespace } }
       },
     ]
   })

@@ -12,8 +12,13 @@ output "aws_region" {
 }
 
 output "site_url" {
-  description = "URL the site answers on."
+  description = "URL the site is reached on: https://domain_name with tls_mode letsencrypt or cloudflare (served once the host has its certificate), else http://."
   value       = local.site_url
+}
+
+output "tls_certificate_secret_name" {
+  description = "tls_mode = cloudflare: the secret to store the origin certificate and key in (one PEM text); empty otherwise."
+  value       = try(aws_secretsmanager_secret.tls_certificate[0].name, "")
 }
 
 output "public_ip" {
@@ -41,6 +46,15 @@ output "media_bucket" {
   value       = module.media_bucket.bucket
 }
 
+output "database_backups" {
+  description = "Where deploy/ec2/backup-db.sh puts the database dumps (`ops backups` lists them) and how many days the bucket keeps them."
+  value = {
+    bucket      = module.media_bucket.bucket
+    prefix      = local.backup_prefix
+    expiry_days = var.backup_expiry_days
+  }
+}
+
 output "log_groups" {
   description = "CloudWatch log groups by compose service."
   value       = { for service, group in aws_cloudwatch_log_group.service : service => group.name }
@@ -64,4 +78,19 @@ output "alarm_topic_arn" {
 output "instance_role_arn" {
   description = "Role of the host."
   value       = aws_iam_role.instance.arn
+}
+
+output "dashboard_url" {
+  description = "CloudWatch dashboard of this environment: requests, 5xx, latency, CPU, memory, disk, alarms, errors."
+  value       = "https://${var.aws_region}.console.aws.amazon.com/cloudwatch/home?region=${var.aws_region}#dashboards/dashboard/${aws_cloudwatch_dashboard.main.dashboard_name}"
+}
+
+output "log_query_names" {
+  description = "Saved Logs Insights queries (CloudWatch > Logs Insights > Saved queries) by query."
+  value       = module.log_queries.names
+}
+
+output "budget_name" {
+  description = "AWS Budget at this environment's estimated monthly cost (monthly_budget_usd)."
+  value       = module.cost_budget.name
 }

@@ -42,3 +42,17 @@ resource "aws_secretsmanager_secret_version" "db_password" {
   secret_string_wo         = data.aws_secretsmanager_random_password.db_password.random_password
   secret_string_wo_version = 1
 }
+
+# Behind Cloudflare (tls_mode = "cloudflare"): the certificate chain and private key nginx serves, in
+# one PEM text, stored by you (a Cloudflare Origin CA certificate: Cloudflare trusts it, browsers
+# see Cloudflare's). Terraform creates the secret empty; deploy/ec2/tls.sh reads it on every deploy
+# and twice a day, and serves HTTPS from the first read that finds a certificate and key.
+resource "aws_secretsmanager_secret" "tls_certificate" {
+  #checkov:skip=CKV_AWS_149:Encrypted with the AWS-managed aws/secretsmanager key; the instance role reads it without a key policy.
+  #checkov:skip=CKV2_AWS_57:Cloudflare issues origin certificates for up to 15 years; replace the value when you replace the certificate.
+  count = var.tls_mode == "cloudflare" ? 1 : 0
+
+  name                    = local.names.secret_tls_certificate
+  description             = "TLS certificate and key of the ${local.project.resource_prefix} ${var.environment} host behind Cloudflare"
+  recovery_window_in_days = var.deletion_protection ? 30 : 0
+}

@@ -1,4 +1,4 @@
-# The host answers on 80 and 443 only. No SSH unless ssh_ingress_cidrs names a range: shell access
+# The host answers on 80 and 443 only (behind Cloudflare, to Cloudflare's edge ranges only). No SSH unless ssh_ingress_cidrs names a range: shell access
 # goes through SSM Session Manager, which needs no inbound port.
 
 resource "aws_security_group" "host" {
@@ -11,7 +11,7 @@ resource "aws_security_group" "host" {
 
 resource "aws_vpc_security_group_ingress_rule" "http" {
   #checkov:skip=CKV_AWS_260:A public website answers on port 80 (nginx redirects to HTTPS once a certificate is installed).
-  for_each = toset(var.http_ingress_cidrs)
+  for_each = toset(local.web_ingress_cidrs)
 
   security_group_id = aws_security_group.host.id
   description       = "HTTP"
@@ -22,7 +22,7 @@ resource "aws_vpc_security_group_ingress_rule" "http" {
 }
 
 resource "aws_vpc_security_group_ingress_rule" "https" {
-  for_each = toset(var.http_ingress_cidrs)
+  for_each = toset(local.web_ingress_cidrs)
 
   security_group_id = aws_security_group.host.id
   description       = "HTTPS"

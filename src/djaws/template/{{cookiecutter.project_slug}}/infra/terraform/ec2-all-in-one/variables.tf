@@ -34,6 +34,51 @@ variable "domain_name" {
   description = "Domain the site is served on (an A record points at the Elastic IP); empty to use the address."
   type        = string
   default     = ""
+
+  validation {
+    condition     = var.domain_name == "" || can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$", var.domain_name))
+    error_message = "domain_name must be a lowercase domain name such as shop.example.com, or empty."
+  }
+}
+
+# --- TLS (deploy/ec2/tls.sh on the host) ---------------------------------------------------------
+
+variable "tls_mode" {
+  description = "How the host serves HTTPS. letsencrypt: certbot gets and renews a certificate for domain_name (its A record must point at the Elastic IP). cloudflare: behind Cloudflare's proxy, with a Cloudflare Origin CA certificate you store in the tls-certificate secret; ports 80/443 open to Cloudflare's ranges only. off: plain HTTP. HTTP redirects to HTTPS only once a certificate is served."
+  type        = string
+  default     = "off"
+
+  validation {
+    condition     = contains(["letsencrypt", "cloudflare", "off"], var.tls_mode)
+    error_message = "tls_mode must be one of letsencrypt, cloudflare, off."
+  }
+
+  validation {
+    condition     = var.tls_mode == "off" || var.domain_name != ""
+    error_message = "tls_mode letsencrypt and cloudflare need domain_name: a certificate is for a domain, not an address."
+  }
+}
+
+variable "acme_email" {
+  description = "Contact address for the ACME account (tls_mode = letsencrypt); empty registers without one."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.acme_email == "" || can(regex("^[^@[:space:]]+@[^@[:space:]]+\\.[^@[:space:].]+$", var.acme_email))
+    error_message = "acme_email must be an e-mail address (name@domain) or empty."
+  }
+}
+
+variable "acme_directory_url" {
+  description = "ACME directory certbot asks for certificates (tls_mode = letsencrypt): Let's Encrypt production by default; its staging directory (https://acme-staging-v02.api.letsencrypt.org/directory) for trials, which browsers do not trust."
+  type        = string
+  default     = "https://acme-v02.api.letsencrypt.org/directory"
+
+  validation {
+    condition     = can(regex("^https://[^[:space:]]+$", var.acme_directory_url))
+    error_message = "acme_directory_url must be an https:// URL."
+  }
 }
 
 # --- Network -------------------------------------------------------------------------------------
@@ -50,7 +95,7 @@ variable "vpc_cidr" {
 }
 
 variable "http_ingress_cidrs" {
-  description = "IPv4 ranges allowed to reach ports 80 and 443 (everyone, or a CDN's ranges)."
+  description = "IPv4 ranges allowed to reach ports 80 and 443 (everyone, or a CDN's ranges). With tls_mode = cloudflare, Cloudflare's ranges (deploy/ec2/cloudflare.conf) instead."
   type        = list(string)
   default     = ["0.0.0.0/0"]
 }
@@ -169,13 +214,73 @@ variable "ecr_keep_images" {
 # --- Alarms --------------------------------------------------------------------------------------
 
 variable "alarm_email" {
-  description = "E-mail address subscribed to the alarm topic (confirm the subscription mail); empty for none."
+  description = "E-mail address subscribed to the alarm topic and to the budget's notifications (confirm the subscription mail); empty for none: the alarms and the budget then publish to the topic alone."
   type        = string
   default     = ""
+
+  validation {
+    condition     = var.alarm_email == "" || can(regex("^[^@[:space:]]+@[^@[:space:]]+\\.[^@[:space:].]+$", var.alarm_email))
+    error_message = "alarm_email must be an e-mail address (name@domain) or empty."
+  }
+
+  validation {
+    # RFC 2606 names: mail to them goes nowhere, so an alarm subscribed to one is never read.
+    condition     = !can(regex("(?i)(@|\\.)example\\.(com|org|net)$|(?i)\\.(example|invalid|test|localhost)$", var.alarm_email))
+    error_message = "alarm_email is a placeholder address (example.com/.org/.net, .example, .invalid, .test, .localhost): set a real one or leave it empty."
+  }
 }
 
 variable "alarm_cpu_percent" {
   description = "Host CPU utilisation (percent) that raises an alarm."
   type        = number
   default     = 85
+}
+
+variable "monthly_budget_usd" {
+  description = "Estimated monthly cost of this environment in USD (infra/README.md): an AWS Budget over costs tagged Environment=<environment> notifies at 80 % actual and 100 % forecast."
+  type        = number
+
+  validation {
+    condition     = var.monthly_budget_usd > 0
+    error_message = "monthly_budget_usd must be a positive number of US dollars."
+  }
+}
+
+variable "alarm_p95_latency_seconds" {
+  description = "The 95th percentile of the web process's request duration (duration_ms of its request log lines) over five minutes that raises an alarm."
+  type        = number
+  default     = 1.5
+
+  validation {
+    condition     = var.alarm_p95_latency_seconds > 0 && var.alarm_p95_latency_seconds <= 60
+    error_message = "alarm_p95_latency_seconds must be between 0 and 60 seconds."
+  }
+}
+
+variable "alarm_5xx_per_5_minutes" {
+  description = "5xx responses of the web process (its request log lines) in five minutes that raise an alarm."
+  type        = number
+  default     = 10
+}
+
+variable "alarm_memory_percent" {
+  description = "Host memory in use (percent, the CloudWatch agent's mem_used_percent) that raises an alarm."
+  type        = number
+  default     = 90
+
+  validation {
+    condition     = var.alarm_memory_percent > 0 && var.alarm_memory_percent <= 100
+    error_message = "alarm_memory_percent must be a percentage."
+  }
+}
+
+variable "alarm_disk_percent" {
+  description = "Disk in use on / (percent, the CloudWatch agent's disk_used_percent; images and the database live there) that raises an alarm."
+  type        = number
+  default     = 85
+
+  validation {
+    condition     = var.alarm_disk_percent > 0 && var.alarm_disk_percent <= 100
+    error_message = "alarm_disk_percent must be a percentage."
+  }
 }

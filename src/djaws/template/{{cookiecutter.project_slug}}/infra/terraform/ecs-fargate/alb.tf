@@ -1,6 +1,6 @@
 # One internet-facing ALB routes by path: /api/* to the backend, /ws/* to the websocket process,
-# everything else to the frontend (or the backend when there is no frontend). HTTPS only when a
-# certificate is given: redirecting to HTTPS without one makes the site unreachable.
+# everything else to the frontend (or the backend when there is no frontend). HTTPS only with an
+# issued certificate (certificate.tf): redirecting to HTTPS without one makes the site unreachable.
 
 resource "aws_lb" "main" {
   #checkov:skip=CKV_AWS_91:Access logs need an extra bucket and bucket policy per environment; app logs carry every request.
@@ -88,10 +88,13 @@ locals {
 resource "aws_lb_listener" "http" {
   #checkov:skip=CKV_AWS_2:Plain HTTP is the listener only when no certificate is given; with one, this listener redirects to HTTPS.
   #checkov:skip=CKV_AWS_103:TLS policy applies to the HTTPS listener; this one is plain HTTP or a redirect.
-  #checkov:skip=CKV2_AWS_20:Redirects to HTTPS exactly when var.certificate_arn is set; a demo without a certificate must stay reachable.
+  #checkov:skip=CKV2_AWS_20:Redirects to HTTPS exactly when an issued certificate is served; a demo without one must stay reachable.
   load_balancer_arn = aws_lb.main.arn
   port              = 80
   protocol          = "HTTP"
+
+  # The redirect switches on after the HTTPS listener exists, never before.
+  depends_on = [aws_lb_listener.https]
 
   default_action {
     type             = local.https_enabled ? "redirect" : "forward"
@@ -116,7 +119,7 @@ resource "aws_lb_listener" "https" {
   port              = 443
   protocol          = "HTTPS"
   ssl_policy        = var.ssl_policy
-  certificate_arn   = var.certificate_arn
+  certificate_arn   = local.serving_certificate_arn
 
   default_action {
     type             = "forward"

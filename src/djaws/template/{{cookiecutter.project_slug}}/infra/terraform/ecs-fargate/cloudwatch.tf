@@ -1,4 +1,7 @@
-# Log groups per service with retention per environment, and alarms to one SNS topic.
+# Log groups per service with retention per environment, and alarms to one SNS topic. Every alarm
+# notifies on the way in and out (alarm_actions and ok_actions). Load-balancer counts are missing
+# when nothing happened, so a missing point is not breaching there; RDS always reports, so a gap
+# there is left missing (the alarm keeps its state) rather than read as healthy.
 
 resource "aws_cloudwatch_log_group" "service" {
   #checkov:skip=CKV_AWS_158:CloudWatch Logs encrypts at rest by default; a customer key would add cost and a key policy.
@@ -164,6 +167,39 @@ resource "aws_cloudwatch_metric_alarm" "db_free_storage" {
   evaluation_periods  = 1
   comparison_operator = "LessThanThreshold"
   threshold           = var.alarm_db_free_storage_gb * 1024 * 1024 * 1024
+  treat_missing_data  = "missing"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+}
+
+resource "aws_cloudwatch_metric_alarm" "latency_p95" {
+  alarm_name          = "${local.names.alb}-latency-p95"
+  alarm_description   = "The slowest 5 % of requests took more than ${var.alarm_p95_latency_seconds} s (the app's response time at the ALB)"
+  namespace           = "AWS/ApplicationELB"
+  metric_name         = "TargetResponseTime"
+  dimensions          = { LoadBalancer = aws_lb.main.arn_suffix }
+  extended_statistic  = "p95"
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = var.alarm_p95_latency_seconds
+  # No requests, no response times: quiet is not slow.
+  treat_missing_data = "notBreaching"
+  alarm_actions      = local.alarm_actions
+  ok_actions         = local.alarm_actions
+}
+
+resource "aws_cloudwatch_metric_alarm" "db_connections" {
+  alarm_name          = "${local.names.rds_instance}-connections"
+  alarm_description   = "More than ${var.alarm_db_connections} database connections (new ones are refused at max_connections)"
+  namespace           = "AWS/RDS"
+  metric_name         = "DatabaseConnections"
+  dimensions          = { DBInstanceIdentifier = aws_db_instance.main.identifier }
+  statistic           = "Maximum"
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = var.alarm_db_connections
   treat_missing_data  = "missing"
   alarm_actions       = local.alarm_actions
   ok_actions          = local.alarm_actions

@@ -38,7 +38,7 @@ locals {
     ALLOWED_HOSTS           = join(",", local.allowed_hosts)
     CSRF_TRUSTED_ORIGINS    = join(",", local.site_origins)
     SITE_URL                = local.site_url
-    SERVED_OVER_HTTPS       = tostring(local.https_enabled)
+    SERVED_OVER_HTTPS       = tostring(local.site_scheme == "https")
     DB_HOST                 = aws_db_instance.main.address
     DB_PORT                 = tostring(aws_db_instance.main.port)
     DB_NAME                 = local.project.database_name
@@ -73,7 +73,7 @@ locals {
     }
     websocket = {
       image       = local.backend_image
-      command     = ["uvicorn", "config.asgi:application", "--host", "0.0.0.0", "--port", "8001", "--no-access-log"]
+      command     = ["python", "-m", "config.websocket"]
       port        = 8001
       environment = local.backend_environment
       secrets     = local.backend_secrets
@@ -168,7 +168,7 @@ resource "aws_ecs_service" "service" {
     rollback = true
   }
 
-  enable_execute_command = true
+  enable_execute_command = var.enable_exec
   propagate_tags         = "SERVICE"
 
   health_check_grace_period_seconds = lookup(local.target_groups, each.key, null) == null ? null : var.health_check_grace_period_seconds

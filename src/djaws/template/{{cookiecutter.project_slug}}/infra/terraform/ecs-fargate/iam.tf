@@ -1,6 +1,7 @@
 # Execution role: what ECS itself needs to start a task (pull this project's images, inject the Django
 # secret key, write to its log groups). Task role: what the app may do (this bucket's objects, the
-# rotating database password, the ECS Exec channel). Both can only be assumed by ECS tasks of this account.
+# rotating database password) and, with enable_exec, the ECS Exec channel. Both can only be assumed
+# by ECS tasks of this account.
 
 data "aws_caller_identity" "current" {}
 
@@ -105,8 +106,22 @@ resource "aws_iam_role_policy" "task" {
         Action   = "secretsmanager:GetSecretValue"
         Resource = aws_db_instance.main.master_user_secret[0].secret_arn
       },
+    ]
+  })
+}
+
+# ECS Exec (`ops exec`): the SSM agent in each task opens the session's channels with the task role.
+# Who may start a session is decided by ecs:ExecuteCommand on the caller, not here.
+resource "aws_iam_role_policy" "task_exec" {
+  count = var.enable_exec ? 1 : 0
+
+  name = "ecs-exec"
+  role = aws_iam_role.task.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
       {
-        # ECS Exec (aws ecs execute-command): these actions take no resource ARN.
+        # These actions take no resource ARN.
         Sid    = "EcsExecChannel"
         Effect = "Allow"
         Action = [

@@ -9,14 +9,17 @@ locals {
     ManagedBy   = "terraform"
   }
 
-  https_enabled = var.certificate_arn != ""
-  site_host     = var.domain_name != "" ? var.domain_name : aws_lb.main.dns_name
-  site_url      = "${local.https_enabled ? "https" : "http"}://${local.site_host}"
+  site_host = var.domain_name != "" ? var.domain_name : aws_lb.main.dns_name
+  # https once the HTTPS listener exists (certificate.tf): read from the listener, so whatever takes
+  # the scheme (the backend's SERVED_OVER_HTTPS, CSRF and CORS origins) waits for it.
+  site_scheme = local.https_enabled ? lower(aws_lb_listener.https[0].protocol) : "http"
+  site_url    = "${local.site_scheme}://${local.site_host}"
   # The ALB name answers too (health checks, smoke tests before DNS points at it).
   allowed_hosts = distinct(compact([var.domain_name, aws_lb.main.dns_name]))
+  # Over HTTPS only the site's https:// origin; over HTTP the ALB's own name too.
   site_origins = distinct(compact([
     local.site_url,
-    var.domain_name != "" ? "http://${aws_lb.main.dns_name}" : "",
+    var.domain_name != "" && !local.https_enabled ? "http://${aws_lb.main.dns_name}" : "",
   ]))
 
   # Which processes run, from the options the project was generated with.

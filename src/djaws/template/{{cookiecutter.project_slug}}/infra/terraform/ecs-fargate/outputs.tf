@@ -12,8 +12,18 @@ output "aws_region" {
 }
 
 output "site_url" {
-  description = "URL the site answers on (https when a certificate is configured)."
+  description = "URL the site answers on: https once the HTTPS listener serves an issued certificate."
   value       = local.site_url
+}
+
+output "certificate_validation_records" {
+  description = "CNAME records ACM checks before it issues the stack's certificate, by domain. Without hosted_zone_id, add them to the domain's DNS, then apply with certificate_records_published = true."
+  value       = local.certificate_validation_records
+}
+
+output "certificate_status" {
+  description = "Where HTTPS stands: off (no domain), awaiting-dns-records (publish certificate_validation_records), or serving."
+  value       = length(aws_lb_listener.https) > 0 ? "serving" : (length(aws_acm_certificate.site) > 0 ? "awaiting-dns-records" : "off")
 }
 
 output "alb_dns_name" {
@@ -122,4 +132,19 @@ output "task_role_arn" {
 output "app_settings" {
   description = "Environment variables (no secrets) the backend tasks get."
   value       = local.backend_environment
+}
+
+output "dashboard_url" {
+  description = "CloudWatch dashboard of this environment: traffic, 5xx, latency, services, database, Redis, alarms, errors."
+  value       = "https://${var.aws_region}.console.aws.amazon.com/cloudwatch/home?region=${var.aws_region}#dashboards/dashboard/${aws_cloudwatch_dashboard.main.dashboard_name}"
+}
+
+output "log_query_names" {
+  description = "Saved Logs Insights queries (CloudWatch > Logs Insights > Saved queries) by query."
+  value       = module.log_queries.names
+}
+
+output "budget_name" {
+  description = "AWS Budget at this environment's estimated monthly cost (monthly_budget_usd)."
+  value       = module.cost_budget.name
 }

@@ -36,16 +36,53 @@ variable "domain_name" {
   description = "Domain the site is served on (DNS points at the ALB); empty to use the ALB's own name."
   type        = string
   default     = ""
+
+  validation {
+    condition     = var.domain_name == "" || can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$", var.domain_name))
+    error_message = "domain_name must be a lowercase domain name such as shop.example.com, or empty."
+  }
 }
 
 variable "certificate_arn" {
-  description = "ACM certificate ARN for domain_name. When set: HTTPS listener, HTTP redirects to HTTPS. Empty: plain HTTP."
+  description = "Bring your own ACM certificate for domain_name: HTTPS listener, HTTP redirects to HTTPS. Empty: with domain_name, the stack requests its own certificate (certificate.tf); without, plain HTTP."
   type        = string
   default     = ""
 
   validation {
     condition     = var.certificate_arn == "" || can(regex("^arn:aws[a-z-]*:acm:", var.certificate_arn))
     error_message = "certificate_arn must be an ACM certificate ARN or empty."
+  }
+
+  validation {
+    condition     = var.certificate_arn == "" || var.domain_name != ""
+    error_message = "certificate_arn needs domain_name: the certificate is for a domain, not for the load balancer's own name."
+  }
+}
+
+variable "hosted_zone_id" {
+  description = "ID of the Route 53 hosted zone that holds domain_name (such as Z0123456789ABCDEFGHIJ). When set: the certificate is validated through it and an alias record points domain_name at the ALB. Empty: DNS is yours to edit (outputs certificate_validation_records, alb_dns_name)."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.hosted_zone_id == "" || can(regex("^[A-Z0-9]{1,32}$", var.hosted_zone_id))
+    error_message = "hosted_zone_id must be a Route 53 hosted zone ID (capital letters and digits, without /hostedzone/) or empty."
+  }
+
+  validation {
+    condition     = var.hosted_zone_id == "" || var.domain_name != ""
+    error_message = "hosted_zone_id needs domain_name: the zone gets records for that name."
+  }
+}
+
+variable "certificate_records_published" {
+  description = "Without hosted_zone_id: set true once the certificate_validation_records output is in domain_name's DNS. The next apply waits until ACM issues the certificate, then adds the HTTPS listener and the redirect."
+  type        = bool
+  default     = false
+
+  validation {
+    condition     = !var.certificate_records_published || (var.domain_name != "" && var.certificate_arn == "" && var.hosted_zone_id == "")
+    error_message = "certificate_records_published applies to the stack's own certificate validated in DNS you manage: it needs domain_name, and neither certificate_arn nor hosted_zone_id."
   }
 }
 
@@ -77,6 +114,12 @@ variable "enable_flow_logs" {
   description = "Send VPC flow logs (rejected traffic) to CloudWatch Logs."
   type        = bool
   default     = false
+}
+
+variable "enable_exec" {
+  description = "ECS Exec for `ops exec`: a shell in a running task for anyone allowed ecs:ExecuteCommand on the cluster. Turns on enable_execute_command on every service and lets the task role open the SSM session channels (ssmmessages). Tasks started before a change keep the old setting until the next deploy."
+  type        = bool
+  default     = true
 }
 
 # --- Services ------------------------------------------------------------------------------------
@@ -265,9 +308,20 @@ variable "ecr_keep_images" {
 # --- Alarms --------------------------------------------------------------------------------------
 
 variable "alarm_email" {
-  description = "E-mail address subscribed to the alarm topic (confirm the subscription mail); empty for none."
+  description = "E-mail address subscribed to the alarm topic and to the budget's notifications (confirm the subscription mail); empty for none: the alarms and the budget then publish to the topic alone."
   type        = string
   default     = ""
+
+  validation {
+    condition     = var.alarm_email == "" || can(regex("^[^@[:space:]]+@[^@[:space:]]+\\.[^@[:space:].]+$", var.alarm_email))
+    error_message = "alarm_email must be an e-mail address (name@domain) or empty."
+  }
+
+  validation {
+    # RFC 2606 names: mail to them goes nowhere, so an alarm subscribed to one is never read.
+    condition     = !can(regex("(?i)(@|\\.)example\\.(com|org|net)$|(?i)\\.(example|invalid|test|localhost)$", var.alarm_email))
+    error_message = "alarm_email is a placeholder address (example.com/.org/.net, .example, .invalid, .test, .localhost): set a real one or leave it empty."
+  }
 }
 
 variable "alarm_cpu_percent" {
@@ -292,4 +346,36 @@ variable "alarm_5xx_per_5_minutes" {
   description = "5xx responses (from the ALB or the targets) in five minutes that raise an alarm."
   type        = number
   default     = 10
+}
+
+variable "monthly_budget_usd" {
+  description = "Estimated monthly cost of this environment in USD (infra/README.md): an AWS Budget over costs tagged Environment=<environment> notifies at 80 % actual and 100 % forecast."
+  type        = number
+
+  validation {
+    condition     = var.monthly_budget_usd > 0
+    error_message = "monthly_budget_usd must be a positive number of US dollars."
+  }
+}
+
+variable "alarm_p95_latency_seconds" {
+  description = "The 95th percentile of the targets' response time (ALB TargetResponseTime) over five minutes that raises an alarm."
+  type        = number
+  default     = 1.5
+
+  validation {
+    condition     = var.alarm_p95_latency_seconds > 0 && var.alarm_p95_latency_seconds <= 60
+    error_message = "alarm_p95_latency_seconds must be between 0 and 60 seconds."
+  }
+}
+
+variable "alarm_db_connections" {
+  description = "Open database connections (RDS DatabaseConnections, five-minute maximum) that raise an alarm. PostgreSQL's default max_connections on RDS is DBInstanceClassMemory / 9531392, a little under 112 per GiB of the class's memory (SHOW max_connections tells); set this to about 75 % of it."
+  type        = number
+  default     = 60
+
+  validation {
+    condition     = var.alarm_db_connections >= 1
+    error_message = "alarm_db_connections must be at least 1."
+  }
 }

@@ -20,9 +20,15 @@ COMMAND_MODULES = (
     "ops.commands.release",
     "ops.commands.status",
     "ops.commands.logs",
+    "ops.commands.backup",
+    "ops.commands.doctor",
+    "ops.commands.shell",
+    "ops.commands.cleanup",
     "ops.commands.tasks",
     "ops.commands.outputs",
     "ops.commands.infra",
+    "ops.commands.cost",
+    "ops.commands.destroy",
     "ops.commands.init",
 )
 

@@ -1,6 +1,9 @@
-# prod: a t3.small with termination protection, versioned media and a month of backups.
+# prod: a t3.small with termination protection, versioned media and a month of backups (~$36/month: `make cost ENV=prod`).
 environment = "prod"
 domain_name = "{{ cookiecutter.domain_name }}"
+# HTTPS on the host (deploy/ec2/tls.sh): letsencrypt (certbot; domain_name's A record must point at
+# the public_ip output), cloudflare (behind Cloudflare's proxy, infra/README.md) or off.
+tls_mode = "{{ 'letsencrypt' if cookiecutter.domain_name else 'off' }}"
 
 vpc_cidr         = "10.33.0.0/16"
 instance_type    = "t3.small"
@@ -12,4 +15,8 @@ deletion_protection = true
 media_versioning    = true
 backup_expiry_days  = 30
 log_retention_days  = 90
-alarm_email         = "{{ cookiecutter.author_email }}"
+# Empty when the address is a placeholder (example.com/.org/.net): nobody would read the alarms.
+alarm_email = "{{ '' if cookiecutter.author_email.split('@')[-1].lower() in ('example.com', 'example.org', 'example.net') else cookiecutter.author_email }}"
+
+# `make cost`'s estimate rounded up to the next $5: the budget notifies at 80 % spent and 100 % forecast.
+monthly_budget_usd = 40

@@ -68,3 +68,85 @@ run "first_boot_sets_up_the_host" {
     error_message = "User data must stay under EC2's 16 KiB limit."
   }
 }
+
+run "plain_http_without_tls" {
+  command = plan
+
+  variables {
+    tls_mode = "off"
+  }
+
+  assert {
+    condition     = startswith(output.site_url, "http://") && aws_instance.host.user_data != "" && !strcontains(aws_instance.host.user_data, "tls.sh renew")
+    error_message = "tls_mode off: the site URL is http:// and no renewal is scheduled."
+  }
+
+  assert {
+    condition     = output.tls_certificate_secret_name == "" && length(aws_secretsmanager_secret.tls_certificate) == 0
+    error_message = "tls_mode off: no certificate secret."
+  }
+}
+
+run "letsencrypt_serves_https_once_the_host_has_a_certificate" {
+  command = plan
+
+  variables {
+    domain_name        = "shop.example.com"
+    tls_mode           = "letsencrypt"
+    acme_email         = "ops@shop.example.com"
+    acme_directory_url = "https://acme.test:14000/dir"
+  }
+
+  assert {
+    condition     = output.site_url == "https://shop.example.com"
+    error_message = "With a certificate mode the site is reached on https://domain."
+  }
+
+  assert {
+    condition = alltrue([
+      for line in ["TLS_MODE=letsencrypt", "DOMAIN_NAME=shop.example.com", "ACME_EMAIL=ops@shop.example.com", "ACME_DIRECTORY_URL=https://acme.test:14000/dir", "SERVED_OVER_HTTPS=false", "SITE_URL=http://shop.example.com"] :
+      strcontains(aws_instance.host.user_data, "\n${line}\n")
+    ])
+    error_message = "host.env carries the TLS settings; the app's HTTPS settings wait for tls.sh to serve a certificate (render-env.sh switches them)."
+  }
+
+  assert {
+    condition     = strcontains(aws_instance.host.user_data, "$((RANDOM % 60)) $((RANDOM % 12)),$((RANDOM % 12 + 12)) * * * root bash $APP_DIR/deploy/ec2/tls.sh renew")
+    error_message = "Renewal runs twice a day, twelve hours apart, at a time drawn per host (spreading the load on the ACME server)."
+  }
+
+  assert {
+    condition     = contains(local.site_origins, "https://shop.example.com") && contains(local.site_origins, "http://shop.example.com")
+    error_message = "Uploads are allowed from the https origin, and from the http one the site answers on before its certificate."
+  }
+}
+
+run "cloudflare_admits_only_cloudflare_and_reads_its_certificate_secret" {
+  command = plan
+
+  variables {
+    domain_name = "shop.example.com"
+    tls_mode    = "cloudflare"
+  }
+
+  assert {
+    condition     = contains(keys(aws_vpc_security_group_ingress_rule.https), "173.245.48.0/20") && !contains(keys(aws_vpc_security_group_ingress_rule.https), "0.0.0.0/0") && length(aws_vpc_security_group_ingress_rule.http) == 15
+    error_message = "Behind Cloudflare, ports 80 and 443 admit Cloudflare's 15 IPv4 ranges (deploy/ec2/cloudflare.conf) and nobody else."
+  }
+
+  assert {
+    condition     = length(aws_secretsmanager_secret.tls_certificate) == 1 && strcontains(aws_iam_role_policy.instance.policy, aws_secretsmanager_secret.tls_certificate[0].arn)
+    error_message = "The certificate secret exists and the host may read it."
+  }
+}
+
+run "tls_without_a_domain_is_refused" {
+  command = plan
+
+  variables {
+    domain_name = ""
+    tls_mode    = "letsencrypt"
+  }
+
+  expect_failures = [var.tls_mode]
+}

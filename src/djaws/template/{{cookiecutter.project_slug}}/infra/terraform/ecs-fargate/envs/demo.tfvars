@@ -1,7 +1,11 @@
-# demo: a client demo, as cheap as it gets and destroyable at any time (~$70/month, infra/README.md).
+# demo: a client demo, as cheap as it gets and destroyable at any time (~$146/month: `make cost ENV=demo`).
 environment = "demo"
 domain_name = "{{ 'demo.' ~ cookiecutter.domain_name if cookiecutter.domain_name else '' }}"
-# An ACM certificate ARN for domain_name turns on HTTPS (and HTTP -> HTTPS redirects).
+# HTTPS for domain_name (certificate.tf): hosted_zone_id (the Route 53 zone holding it) validates the
+# stack's own ACM certificate and aliases the domain to the ALB; without a zone, publish the
+# certificate_validation_records output in your DNS, then set certificate_records_published = true.
+# Or bring your own certificate_arn.
+hosted_zone_id  = ""
 certificate_arn = ""
 
 vpc_cidr           = "10.20.0.0/16"
@@ -27,3 +31,6 @@ deletion_protection = false
 media_versioning    = false
 log_retention_days  = 7
 alarm_email         = ""
+
+# `make cost`'s estimate rounded up to the next $5: the budget notifies at 80 % spent and 100 % forecast.
+monthly_budget_usd = 150

@@ -1,6 +1,11 @@
-# dev: the integration environment; demo's sizes, longer logs and backups.
-environment     = "dev"
-domain_name     = "{{ 'dev.' ~ cookiecutter.domain_name if cookiecutter.domain_name else '' }}"
+# dev: the integration environment; demo's sizes, longer logs and backups (~$146/month: `make cost ENV=dev`).
+environment = "dev"
+domain_name = "{{ 'dev.' ~ cookiecutter.domain_name if cookiecutter.domain_name else '' }}"
+# HTTPS for domain_name (certificate.tf): hosted_zone_id (the Route 53 zone holding it) validates the
+# stack's own ACM certificate and aliases the domain to the ALB; without a zone, publish the
+# certificate_validation_records output in your DNS, then set certificate_records_published = true.
+# Or bring your own certificate_arn.
+hosted_zone_id  = ""
 certificate_arn = ""
 
 vpc_cidr           = "10.21.0.0/16"
@@ -26,3 +31,6 @@ deletion_protection = false
 media_versioning    = false
 log_retention_days  = 14
 alarm_email         = ""
+
+# `make cost`'s estimate rounded up to the next $5: the budget notifies at 80 % spent and 100 % forecast.
+monthly_budget_usd = 150

@@ -1,6 +1,11 @@
-# prod: private subnets behind NAT, two tasks per web process, autoscaling, protections on.
-environment     = "prod"
-domain_name     = "{{ cookiecutter.domain_name }}"
+# prod: private subnets behind NAT, two tasks per web process, autoscaling, protections on (~$336/month: `make cost ENV=prod`).
+environment = "prod"
+domain_name = "{{ cookiecutter.domain_name }}"
+# HTTPS for domain_name (certificate.tf): hosted_zone_id (the Route 53 zone holding it) validates the
+# stack's own ACM certificate and aliases the domain to the ALB; without a zone, publish the
+# certificate_validation_records output in your DNS, then set certificate_records_published = true.
+# Or bring your own certificate_arn.
+hosted_zone_id  = ""
 certificate_arn = ""
 
 vpc_cidr           = "10.23.0.0/16"
@@ -28,4 +33,10 @@ cache_snapshot_retention_days = 7
 deletion_protection = true
 media_versioning    = true
 log_retention_days  = 90
-alarm_email         = "{{ cookiecutter.author_email }}"
+# Empty when the address is a placeholder (example.com/.org/.net): nobody would read the alarms.
+alarm_email = "{{ '' if cookiecutter.author_email.split('@')[-1].lower() in ('example.com', 'example.org', 'example.net') else cookiecutter.author_email }}"
+
+# `make cost`'s estimate rounded up to the next $5: the budget notifies at 80 % spent and 100 % forecast.
+monthly_budget_usd = 340
+# db.t3.small (2 GiB): max_connections is a little under 225.
+alarm_db_connections = 150

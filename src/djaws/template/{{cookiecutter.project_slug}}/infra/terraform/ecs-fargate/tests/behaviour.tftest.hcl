@@ -50,9 +50,126 @@ run "https_and_redirect_with_a_certificate" {
   }
 
   assert {
-    condition     = output.app_settings.SERVED_OVER_HTTPS == "true" && output.app_settings.CSRF_TRUSTED_ORIGINS == "https://shop.example.com,http://mock-alb-123.ap-northeast-2.elb.amazonaws.com"
-    error_message = "The backend is told it is served over HTTPS."
+    condition     = output.app_settings.SERVED_OVER_HTTPS == "true" && output.app_settings.CSRF_TRUSTED_ORIGINS == "https://shop.example.com"
+    error_message = "The backend is told it is served over HTTPS, and trusts only the https:// origin."
   }
+
+  assert {
+    condition     = aws_lb_listener.https[0].certificate_arn == var.certificate_arn && length(aws_acm_certificate.site) == 0 && length(aws_route53_record.site) == 0
+    error_message = "A certificate brought along is served as it is: no certificate requested, no DNS records without a zone."
+  }
+}
+
+run "own_certificate_validated_and_aliased_through_the_zone" {
+  command = plan
+
+  variables {
+    domain_name     = "shop.example.com"
+    certificate_arn = ""
+    hosted_zone_id  = "Z0123456789ABCDEFGHIJ"
+  }
+
+  assert {
+    condition     = aws_acm_certificate.site[0].domain_name == "shop.example.com" && aws_acm_certificate.site[0].validation_method == "DNS"
+    error_message = "With a domain and no certificate_arn the stack requests a DNS-validated ACM certificate."
+  }
+
+  assert {
+    condition     = aws_route53_record.certificate_validation["shop.example.com"].zone_id == "Z0123456789ABCDEFGHIJ" && aws_route53_record.certificate_validation["shop.example.com"].name == "_0123456789abcdef.shop.example.com." && aws_route53_record.certificate_validation["shop.example.com"].type == "CNAME"
+    error_message = "The validation record ACM asks for is written to the zone."
+  }
+
+  assert {
+    condition     = length(aws_acm_certificate_validation.site) == 1 && aws_lb_listener.https[0].certificate_arn == aws_acm_certificate_validation.site[0].certificate_arn
+    error_message = "The HTTPS listener serves the certificate only through its validation (which waits for ISSUED)."
+  }
+
+  assert {
+    condition     = aws_route53_record.site[0].name == "shop.example.com" && aws_route53_record.site[0].type == "A" && aws_route53_record.site[0].alias[0].name == "mock-alb-123.ap-northeast-2.elb.amazonaws.com"
+    error_message = "An alias record points the domain at the load balancer."
+  }
+
+  assert {
+    condition     = aws_lb_listener.http.default_action[0].type == "redirect" && output.site_url == "https://shop.example.com" && output.app_settings.SERVED_OVER_HTTPS == "true"
+    error_message = "With the issued certificate: HTTP redirects, the site URL is https, the backend is told."
+  }
+
+  assert {
+    condition     = output.certificate_status == "serving"
+    error_message = "certificate_status says HTTPS serves."
+  }
+}
+
+run "own_certificate_without_a_zone_prints_records_and_stays_on_http" {
+  command = plan
+
+  variables {
+    domain_name     = "shop.example.com"
+    certificate_arn = ""
+  }
+
+  assert {
+    condition     = length(aws_acm_certificate.site) == 1 && length(aws_acm_certificate_validation.site) == 0 && length(aws_route53_record.certificate_validation) == 0 && length(aws_route53_record.site) == 0
+    error_message = "Without a zone the certificate is requested and nothing waits for it; no records are written."
+  }
+
+  assert {
+    condition     = output.certificate_validation_records["shop.example.com"].name == "_0123456789abcdef.shop.example.com." && output.certificate_validation_records["shop.example.com"].type == "CNAME"
+    error_message = "The records to publish are in the outputs."
+  }
+
+  assert {
+    condition     = length(aws_lb_listener.https) == 0 && aws_lb_listener.http.default_action[0].type == "forward"
+    error_message = "Until the certificate is issued the site stays on HTTP (no redirect to a listener that does not exist)."
+  }
+
+  assert {
+    condition     = output.site_url == "http://shop.example.com" && output.app_settings.SERVED_OVER_HTTPS == "false" && output.certificate_status == "awaiting-dns-records"
+    error_message = "Until then the backend is not told HTTPS, and certificate_status says what is missing."
+  }
+}
+
+run "published_records_turn_https_on_after_issuance" {
+  command = plan
+
+  variables {
+    domain_name                   = "shop.example.com"
+    certificate_arn               = ""
+    certificate_records_published = true
+  }
+
+  assert {
+    condition     = length(aws_acm_certificate_validation.site) == 1 && aws_acm_certificate_validation.site[0].validation_record_fqdns == null
+    error_message = "Published records: the apply waits for ACM to issue the certificate (the records are the user's)."
+  }
+
+  assert {
+    condition     = length(aws_lb_listener.https) == 1 && aws_lb_listener.http.default_action[0].type == "redirect" && output.site_url == "https://shop.example.com"
+    error_message = "Then HTTPS serves and HTTP redirects."
+  }
+}
+
+run "a_zone_without_a_domain_is_refused" {
+  command = plan
+
+  variables {
+    domain_name    = ""
+    hosted_zone_id = "Z0123456789ABCDEFGHIJ"
+  }
+
+  expect_failures = [var.hosted_zone_id]
+}
+
+run "published_records_with_a_zone_are_refused" {
+  command = plan
+
+  variables {
+    domain_name                   = "shop.example.com"
+    hosted_zone_id                = "Z0123456789ABCDEFGHIJ"
+    certificate_records_published = true
+  }
+
+  expect_failures = [var.certificate_records_published]
 }
 
 run "paths_route_to_their_processes" {
@@ -113,6 +230,11 @@ run "services_roll_back_and_leave_revisions_to_ci" {
   }
 
   assert {
+    condition     = length(aws_iam_role_policy.task_exec) == 1 && strcontains(aws_iam_role_policy.task_exec[0].policy, "ssmmessages:OpenDataChannel")
+    error_message = "With ECS Exec on, the task role may open the session channels."
+  }
+
+  assert {
     condition     = aws_db_instance.main.manage_master_user_password && aws_db_instance.main.storage_encrypted
     error_message = "RDS manages the master password in Secrets Manager and encrypts storage."
   }
@@ -120,6 +242,19 @@ run "services_roll_back_and_leave_revisions_to_ci" {
   assert {
     condition     = aws_elasticache_replication_group.main.transit_encryption_enabled && aws_elasticache_replication_group.main.at_rest_encryption_enabled
     error_message = "Redis is encrypted in transit and at rest."
+  }
+}
+
+run "no_exec_when_turned_off" {
+  command = plan
+
+  variables {
+    enable_exec = false
+  }
+
+  assert {
+    condition     = !anytrue([for service in aws_ecs_service.service : service.enable_execute_command]) && length(aws_iam_role_policy.task_exec) == 0
+    error_message = "enable_exec = false turns ECS Exec off on every service and grants the task role no session channel."
   }
 }
 

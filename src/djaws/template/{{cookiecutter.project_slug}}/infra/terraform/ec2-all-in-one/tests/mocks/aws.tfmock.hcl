@@ -124,3 +124,15 @@ mock_data "aws_ssm_parameter" {
     insecure_value = "ami-0123456789abcdef0"
   }
 }
+
+mock_resource "aws_cloudwatch_metric_alarm" {
+  defaults = {
+    arn = "arn:aws:cloudwatch:ap-northeast-2:123456789012:alarm:mock"
+  }
+}
+
+mock_resource "aws_instance" {
+  defaults = {
+    id = "i-0123456789abcdef0"
+  }
+}

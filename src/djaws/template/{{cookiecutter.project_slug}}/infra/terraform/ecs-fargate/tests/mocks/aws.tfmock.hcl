@@ -118,3 +118,36 @@ mock_resource "aws_iam_openid_connect_provider" {
     arn = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
   }
 }
+
+# The record ACM asks for, for the domain the behaviour tests use.
+mock_resource "aws_acm_certificate" {
+  defaults = {
+    arn = "arn:aws:acm:ap-northeast-2:123456789012:certificate/mock"
+    domain_validation_options = [
+      {
+        domain_name           = "shop.example.com"
+        resource_record_name  = "_0123456789abcdef.shop.example.com."
+        resource_record_type  = "CNAME"
+        resource_record_value = "_fedcba9876543210.acm-validations.aws."
+      },
+    ]
+  }
+}
+
+mock_resource "aws_acm_certificate_validation" {
+  defaults = {
+    certificate_arn = "arn:aws:acm:ap-northeast-2:123456789012:certificate/mock"
+  }
+}
+
+mock_resource "aws_elasticache_replication_group" {
+  defaults = {
+    member_clusters = ["mock-redis-002", "mock-redis-001"]
+  }
+}
+
+mock_resource "aws_cloudwatch_metric_alarm" {
+  defaults = {
+    arn = "arn:aws:cloudwatch:ap-northeast-2:123456789012:alarm:mock"
+  }
+}
