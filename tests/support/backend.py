@@ -107,6 +107,9 @@ def local_storage_backend(
         "REDIS_URL": services.redis_url,
         "MEDIA_ROOT": str(work_dir / "media"),
         "PYTHONUNBUFFERED": "1",  # the tests read the logs while the processes run
+        # Every browser test of the session signs in against this one backend; the limits are tested elsewhere.
+        "AUTH_THROTTLE_RATE": "1000/minute",
+        "AUTH_ACCOUNT_THROTTLE_RATE": "1000/minute",
     }
     run([str(python), "manage.py", "migrate", "--noinput"], backend, env=environment)
     commands = {

@@ -11,6 +11,7 @@ stops its servers. ``--api-only`` serves the API docs on the port. Nothing may b
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import hashlib
 import json
 import os
@@ -155,7 +156,9 @@ def check_the_product(demo: Demo, project: Path) -> None:
         assert response.status_code == 200, response.text
 
     socket_url = base.replace("http://", "ws://") + f"/ws/notifications/?token={tokens['access']}"
-    event = asyncio.run(first_event(socket_url, base, complete))
+    # A thread of its own: under xdist this worker may also host the browser tests, whose event loop is running.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as thread:
+        event = thread.submit(asyncio.run, first_event(socket_url, base, complete)).result()
     assert event["type"] == "file.processed"
     assert event["file"]["id"] == file_id
     assert event["file"]["checksum_sha256"] == hashlib.sha256(CONTENT).hexdigest()
