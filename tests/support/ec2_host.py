@@ -8,7 +8,6 @@ podman has no awslogs driver, so an override file gives every service a local lo
 from __future__ import annotations
 
 import json
-import socket
 import time
 from pathlib import Path
 
@@ -32,13 +31,6 @@ esac
 LOGGING_OVERRIDE = """services:
 {services}
 """
-
-
-def free_port() -> int:
-    """A TCP port nothing listens on now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def yaml_services(project: Path) -> list[str]:

@@ -36,8 +36,9 @@ from support.containers import (
     podman_environment,
     write_docker_shim,
 )
-from support.ec2_host import FAKE_AWS, LOGGING_OVERRIDE, create_compose_network, free_port, yaml_services
+from support.ec2_host import FAKE_AWS, LOGGING_OVERRIDE, create_compose_network, yaml_services
 from support.projects import OptionSet, generate_option_set
+from support.services import free_port
 
 # One worker runs the whole module: its tests share one compose stack (project "host_deploy"), and the images
 # built once per session (conftest.py) with the other modules of the group.

@@ -42,13 +42,13 @@ from moto.server import ThreadedMotoServer
 from support.containers import ProjectImages, podman
 from support.ec2_host import (
     create_compose_network,
-    free_port,
     logging_override,
     network_gateway,
     remove_compose_project,
     write_tools,
 )
 from support.projects import OptionSet, generate_option_set
+from support.services import free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("containers")]
 
