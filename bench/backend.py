@@ -21,17 +21,13 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import requests
-
-REPOSITORY = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPOSITORY / "tests"))
-
-from support.backend import production_settings  # noqa: E402
-from support.commands import beat_command, web_command, websocket_command, worker_command  # noqa: E402
-from support.measure import memory_of, wait_healthy  # noqa: E402
-from support.processes import background  # noqa: E402
-from support.projects import uv_environment  # noqa: E402
-from support.s3 import EMULATOR_CREDENTIALS, s3_emulator  # noqa: E402
-from support.services import Services, free_port, running_services  # noqa: E402
+from support.backend import production_settings
+from support.commands import beat_command, web_command, websocket_command, worker_command
+from support.measure import memory_of, wait_healthy
+from support.processes import background
+from support.projects import uv_environment
+from support.s3 import EMULATOR_CREDENTIALS, s3_emulator
+from support.services import Services, free_port, running_services
 
 SERVER_COMMANDS = {
     # The production command: granian (config/server.py), workers from WEB_CONCURRENCY.

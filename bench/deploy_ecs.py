@@ -14,17 +14,14 @@ from __future__ import annotations
 import argparse
 import re
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "infra"))
-
-from emulator import running_emulator
-from ops_runner import LoadBalancerStandIn, push_images, runner_for
-from stacks import ECS_PROJECT_NAME, new_cycle
-from terraform_runner import require_tools, warm_plugin_cache, write_cli_config
+from support.emulator import running_emulator
+from support.ops_runner import LoadBalancerStandIn, push_images, runner_for
+from support.stacks import ECS_PROJECT_NAME, new_cycle
+from support.terraform_runner import require_tools, warm_plugin_cache, write_cli_config
 
 AWS_CALLS = re.compile(r"AWS calls: (\d+)")
 

@@ -15,11 +15,9 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "infra"))
-
-from emulator import running_emulator
-from stacks import EC2_PROJECT_NAME, ECS_PROJECT_NAME, StackCycle, new_cycle
-from terraform_runner import require_tools, write_cli_config
+from support.emulator import running_emulator
+from support.stacks import EC2_PROJECT_NAME, ECS_PROJECT_NAME, StackCycle, new_cycle
+from support.terraform_runner import require_tools, write_cli_config
 
 PROJECT_NAMES = {"ecs-fargate": ECS_PROJECT_NAME, "ec2-all-in-one": EC2_PROJECT_NAME}
 PHASES = ("init", "plan", "apply", "destroy")

@@ -30,16 +30,14 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-REPOSITORY = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPOSITORY / "tests"))
-
-from support.backend import create_database, production_settings  # noqa: E402
-from support.commands import beat_command, web_command, worker_command  # noqa: E402
-from support.measure import descendants, process_memory, wait_healthy  # noqa: E402
-from support.processes import background  # noqa: E402
-from support.projects import OPTION_SETS_BY_NAME, generate_option_set, run, uv_environment  # noqa: E402
-from support.s3 import EMULATOR_CREDENTIALS, s3_emulator  # noqa: E402
-from support.services import Services, free_port, running_services  # noqa: E402
+from support.backend import create_database, production_settings
+from support.commands import beat_command, web_command, worker_command
+from support.http_load import SEED_SCRIPT
+from support.measure import descendants, process_memory, wait_healthy
+from support.processes import background
+from support.projects import OPTION_SETS_BY_NAME, generate_option_set, run, uv_environment
+from support.s3 import EMULATOR_CREDENTIALS, s3_emulator
+from support.services import Services, free_port, running_services
 
 BUCKET = "load-media"
 USERS = 16
@@ -49,27 +47,6 @@ WARM_UP = {"connections": 8, "duration": 5}
 THROTTLE_RATES = {"AUTH_THROTTLE_RATE": "1000000/minute", "AUTH_ACCOUNT_THROTTLE_RATE": "1000000/minute"}
 WORKER_READY_TIMEOUT_SECONDS = 60
 RESTART_DONE = re.compile(r"Stopped old worker-(\d+)")
-
-SEED_SCRIPT = """
-import json, os
-from django.contrib.auth.hashers import make_password
-from rest_framework_simplejwt.tokens import AccessToken
-from apps.accounts.models import User
-from apps.files.models import UploadedFile
-password = "load-bench-password"
-hashed = make_password(password)  # once: hashing is deliberately slow
-users = User.objects.bulk_create(
-    User(email=f"load{number}@example.com", password=hashed) for number in range(int(os.environ["LOAD_USERS"]))
-)
-UploadedFile.objects.bulk_create(
-    UploadedFile(owner=user, key=f"uploads/{user.pk}/{i}/f.txt", filename=f"f{i}.txt", content_type="text/plain",
-                 size=100 + i, status="processed")
-    for user in users for i in range(20)
-)
-print(json.dumps([
-    {"email": user.email, "password": password, "access": str(AccessToken.for_user(user))} for user in users
-]))
-"""
 
 
 def parse_arguments() -> argparse.Namespace:
@@ -144,7 +121,6 @@ def start_load(base_url: str, users: list[dict[str, str]], connections: int, dur
     }
     generator = subprocess.Popen(
         [sys.executable, "-m", "support.http_load"],
-        cwd=REPOSITORY / "tests",
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -232,7 +208,7 @@ def measure(backend: Path, binaries: Path, services: Services, arguments: argpar
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     with s3_emulator(BUCKET) as s3_endpoint, ExitStack() as stack:
-        database_url = create_database(binaries / "python", backend, services.database_url, prefix="load")
+        database_url = create_database(services.database_url, prefix="load")
         environment = production_environment(
             binaries, database_url, services, s3_endpoint, port, arguments.workers, workdir
         )

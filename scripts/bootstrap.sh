@@ -21,6 +21,17 @@ main() {
   else
     uv pip install --quiet --python .venv/bin/python -e .
   fi
+  if [[ ",$extras," == *",test,"* ]]; then
+    link_test_support
+  fi
+}
+
+# Tests and benchmarks import one helper library, tests/support/, as `support`: the dev environment puts tests/ on
+# its path, so neither edits sys.path.
+link_test_support() {
+  local site_packages
+  site_packages=$(.venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+  printf '%s\n' "$PWD/tests" >"$site_packages/djaws-test-support.pth"
 }
 
 main "$@"

@@ -12,7 +12,8 @@ main() {
   fi
   command -v terraform >/dev/null 2>&1 || { echo "terraform is not on PATH (the infra tests need 1.11+)" >&2; exit 1; }
   # Two workers for two cores; tests sharing an expensive fixture (a Terraform apply) carry one xdist group.
-  .venv/bin/python -m pytest -n "${DJAWS_TEST_WORKERS:-2}" --dist loadgroup "$@"
+  # The slowest tests and fixtures are listed at the end: where the run's time goes.
+  .venv/bin/python -m pytest -n "${DJAWS_TEST_WORKERS:-2}" --dist loadgroup --durations=25 "$@"
 }
 
 main "$@"

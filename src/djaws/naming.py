@@ -46,7 +46,7 @@ class ResourceKind:
 RESOURCE_KINDS: tuple[ResourceKind, ...] = (
     # Load balancing: ALB and target group names are limited to 32 characters.
     ResourceKind("alb", "alb", 32),
-    ResourceKind("target_group_backend", "backend-tg", 32),
+    ResourceKind("target_group_web", "web-tg", 32),
     ResourceKind("target_group_frontend", "frontend-tg", 32),
     ResourceKind("target_group_websocket", "ws-tg", 32),
     # Storage: S3 buckets 3-63 characters.
@@ -61,6 +61,8 @@ RESOURCE_KINDS: tuple[ResourceKind, ...] = (
     ResourceKind("ecs_service_frontend", "frontend", 255),
     ResourceKind("ecs_service_worker", "worker", 255),
     ResourceKind("ecs_service_beat", "beat", 255),
+    # The packed layout (task_layout = "packed"): one service whose task runs every process.
+    ResourceKind("ecs_service_app", "app", 255),
     # Identity: IAM role names up to 64 characters.
     ResourceKind("iam_execution_role", "ecs-execution", 64),
     ResourceKind("iam_task_role", "ecs-task", 64),

@@ -8,27 +8,20 @@ from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
-from emulator import ContainerOutcome, Emulator, running_emulator
-from ops_runner import LoadBalancerStandIn
-from stacks import EC2_PROJECT_NAME, ECS_PROJECT_NAME, StackCycle, new_cycle, start_cycles
-from terraform_runner import require_tools, warm_plugin_cache, write_cli_config
+from support.emulator import ContainerOutcome, Emulator, running_emulator
+from support.ops_runner import LoadBalancerStandIn
+from support.stack_teardown import destroy_ec2_stack, destroy_ecs_stack
+from support.stacks import EC2_PROJECT_NAME, ECS_PROJECT_NAME, StackCycle, new_cycle, start_cycles
+from support.terraform_runner import require_tools, warm_plugin_cache, write_cli_config
 
 REGION = "ap-northeast-2"
 APPLY_FIXTURES = {"ecs_stack", "ec2_stack"}
 APPLIES_NEEDED = pytest.StashKey[bool]()
-# test_infra_ecs.py and test_infra_ec2.py end with it.
-DESTROY_TEST = "test_destroy_leaves_nothing"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Note whether any selected test needs an applied stack; put the tests that destroy the stacks last.
-
-    Every test of the applied stacks runs on one worker in collection order (the "infra-apply"
-    group), so the destroy tests must come after every module that uses the stacks, whatever the
-    modules are called. The sort is stable: everything else keeps its order.
-    """
+    """Note whether any selected test needs an applied stack, so the applies start only then."""
     config.stash[APPLIES_NEEDED] = any(APPLY_FIXTURES & set(getattr(item, "fixturenames", ())) for item in items)
-    items.sort(key=lambda item: item.name == DESTROY_TEST)
 
 
 @pytest.fixture(scope="session")
@@ -65,15 +58,19 @@ def stack_cycles(
 
 
 @pytest.fixture(scope="session")
-def ecs_stack(stack_cycles: dict[str, Future[StackCycle]]) -> StackCycle:
-    """The ECS Fargate demo stack, applied to the emulator."""
-    return stack_cycles["ecs"].result()
+def ecs_stack(stack_cycles: dict[str, Future[StackCycle]]) -> Iterator[StackCycle]:
+    """The ECS Fargate demo stack, applied to the emulator; destroyed after its last test, leaving nothing."""
+    stack = stack_cycles["ecs"].result()
+    yield stack
+    destroy_ecs_stack(stack)
 
 
 @pytest.fixture(scope="session")
-def ec2_stack(stack_cycles: dict[str, Future[StackCycle]]) -> StackCycle:
-    """The EC2 all-in-one demo stack, applied to the emulator."""
-    return stack_cycles["ec2"].result()
+def ec2_stack(stack_cycles: dict[str, Future[StackCycle]]) -> Iterator[StackCycle]:
+    """The EC2 all-in-one demo stack, applied to the emulator; destroyed after its last test, leaving nothing."""
+    stack = stack_cycles["ec2"].result()
+    yield stack
+    destroy_ec2_stack(stack)
 
 
 @pytest.fixture(scope="session", autouse=True)

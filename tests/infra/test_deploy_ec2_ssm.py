@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from emulator import ContainerOutcome
-from ops_runner import OpsRunner, new_tag, push_images, release_records, runner_for
-from stacks import ENVIRONMENT, StackCycle
+from support.emulator import ContainerOutcome
+from support.ops_runner import OpsRunner, new_tag, push_images, release_records, runner_for
+from support.stacks import ENVIRONMENT, StackCycle
 
 pytestmark = pytest.mark.xdist_group("infra-apply")
 

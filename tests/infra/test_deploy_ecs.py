@@ -1,11 +1,10 @@
 """``ops deploy``, ``rollback``, ``releases``, ``manage`` and ``outputs`` on the applied ECS demo stack.
 
-ops runs for real as a subprocess against the emulator (ops_runner.py); the emulator's container
-runtime (emulator.py) decides how one-off tasks exit and what they print, and a loopback server
-stands in for the load balancer. Each test pushes the images it deploys under its own tags, so
-the tests do not depend on each other. They need the applied stack, so they share the
-"infra-apply" group; this module is collected before test_infra_ecs.py, whose last test destroys
-the stack, and its re-plan test checks that a deployed stack still plans no changes.
+ops runs for real as a subprocess against the emulator (support/ops_runner.py); the emulator's
+container runtime (support/emulator.py) decides how one-off tasks exit and what they print, and a
+loopback server stands in for the load balancer. Each test pushes the images it deploys under its
+own tags, so the tests do not depend on each other. They need the applied stack, so they share the
+"infra-apply" group.
 """
 
 from __future__ import annotations
@@ -15,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from emulator import ContainerOutcome
-from ops_runner import (
+from support.emulator import ContainerOutcome
+from support.ops_runner import (
     LoadBalancerStandIn,
     OpsRunner,
     deploy,
@@ -26,11 +25,10 @@ from ops_runner import (
     runner_for,
     runner_for_copy,
 )
-from stacks import ENVIRONMENT, StackCycle
+from support.stacks import ENVIRONMENT, StackCycle
 
 pytestmark = pytest.mark.xdist_group("infra-apply")
 
-PROCESSES = ("web", "websocket", "frontend", "worker", "beat")
 MIGRATE = ["python", "manage.py", "migrate", "--noinput"]
 
 
@@ -41,20 +39,25 @@ def ops(ecs_stack: StackCycle, tmp_path_factory: pytest.TempPathFactory) -> OpsR
 
 
 def services(stack: StackCycle) -> dict[str, dict[str, Any]]:
-    """The demo services as ECS describes them, by process."""
+    """The demo's services as ECS describes them, by key (the packed layout's one: app)."""
     names = stack.environment_names
+    service_names = stack.outputs["ecs_service_names"]
     described = stack.emulator.client("ecs").describe_services(
-        cluster=names["ecs_cluster"], services=[names[f"ecs_service_{process}"] for process in PROCESSES]
+        cluster=names["ecs_cluster"], services=list(service_names.values())
     )["services"]
-    by_name = {names[f"ecs_service_{process}"]: process for process in PROCESSES}
+    by_name = {name: key for key, name in service_names.items()}
     return {by_name[service["serviceName"]]: service for service in described}
 
 
-def image_of(stack: StackCycle, task_definition: str) -> str:
+def images_of(stack: StackCycle, task_definition: str) -> dict[str, str]:
+    """Each container's image, by container name."""
     ecs = stack.emulator.client("ecs")
-    return ecs.describe_task_definition(taskDefinition=task_definition)["taskDefinition"]["containerDefinitions"][0][
-        "image"
-    ]
+    definition = ecs.describe_task_definition(taskDefinition=task_definition)["taskDefinition"]
+    return {container["name"]: container["image"] for container in definition["containerDefinitions"]}
+
+
+def image_of(stack: StackCycle, task_definition: str, container: str = "web") -> str:
+    return images_of(stack, task_definition)[container]
 
 
 def one_off_task_arns(stack: StackCycle) -> set[str]:
@@ -90,20 +93,26 @@ def test_deploy_moves_every_service_to_sha_images_after_migrating(
     after = services(ecs_stack)
     urls = ecs_stack.outputs["ecr_repository_urls"]
     configured = ecs_stack.outputs["service_desired_counts"]
-    for process in PROCESSES:
-        service = after[process]
-        assert service["taskDefinition"] != before[process]["taskDefinition"], process
-        image = urls["frontend" if process == "frontend" else "backend"]
-        assert image_of(ecs_stack, service["taskDefinition"]) == f"{image}:{tag}", process
-        assert service["desiredCount"] == configured[process] >= 1, process
+    assert set(after) == set(configured) == {"app"}
+    for key, service in after.items():
+        assert service["taskDefinition"] != before[key]["taskDefinition"], key
+        assert service["desiredCount"] == configured[key] == 1, key
+    # Every process of the packed task on the new tag; Redis keeps its public image.
+    containers = images_of(ecs_stack, after["app"]["taskDefinition"])
+    for process in ("web", "websocket", "frontend", "worker", "beat"):
+        assert containers[process] == f"{urls['frontend' if process == 'frontend' else 'backend']}:{tag}", process
+    assert containers["redis"].startswith("public.ecr.aws/docker/library/redis:")
+    record = release_records(ecs_stack)[-1]
+    # Migrations ran in a task of the web-only family, never of the packed one (no second beat).
     task = new_one_off_task(ecs_stack, known_tasks)
-    assert task["taskDefinitionArn"] == after["web"]["taskDefinition"]
+    assert task["taskDefinitionArn"] == record["revisions"]["web"]
+    assert set(images_of(ecs_stack, task["taskDefinitionArn"])) == {"web", "redis"}
+    assert image_of(ecs_stack, task["taskDefinitionArn"]) == f"{urls['backend']}:{tag}"
     assert task["overrides"]["containerOverrides"] == [{"name": "web", "command": MIGRATE}]
     assert task["lastStatus"] == "STOPPED" and task["containers"][0]["exitCode"] == 0
 
-    record = release_records(ecs_stack)[-1]
     assert record["sha"] == tag and record["status"] == "succeeded" and record["kind"] == "deploy"
-    assert record["revisions"] == {process: after[process]["taskDefinition"] for process in PROCESSES}
+    assert record["revisions"]["app"] == after["app"]["taskDefinition"] and set(record["revisions"]) == {"app", "web"}
     assert record["migration"] == {"exit_code": 0, "output_tail": ["Applying accounts.0001_initial... OK"]}
     assert record["actor"] == "deploy-test" and record["finished_at"]
     assert record["id"] in result.stdout and "succeeded" in result.stdout
@@ -129,8 +138,8 @@ def test_failing_migration_changes_no_service(
     assert len(error_lines) == 1 and "migrations failed (exit 1)" in error_lines[0], result.stderr
     assert "OperationalError" in error_lines[0]
     after = services(ecs_stack)
-    for process in PROCESSES:
-        assert after[process]["taskDefinition"] == before[process]["taskDefinition"], process
+    for key in before:
+        assert after[key]["taskDefinition"] == before[key]["taskDefinition"], key
     record = release_records(ecs_stack)[-1]
     assert record["sha"] == tag and record["status"] == "failed" and record["migration"]["exit_code"] == 1
 
@@ -152,10 +161,10 @@ def test_failing_readiness_puts_every_service_back(
     assert "readiness check failed" in error_lines[0] and "503" in error_lines[0]
     assert "back on its previous revision" in error_lines[0]
     after = services(ecs_stack)
-    for process in PROCESSES:
-        assert after[process]["taskDefinition"] == before[process]["taskDefinition"], process
-        assert after[process]["desiredCount"] == before[process]["desiredCount"], process
-        assert len(after[process]["deployments"]) == 1, process
+    for key in before:
+        assert after[key]["taskDefinition"] == before[key]["taskDefinition"], key
+        assert after[key]["desiredCount"] == before[key]["desiredCount"], key
+        assert len(after[key]["deployments"]) == 1, key
     record = release_records(ecs_stack)[-1]
     assert record["sha"] == tag and record["status"] == "rolled-back" and "readiness" in record["error"]
 
@@ -167,17 +176,19 @@ def test_second_deploy_builds_on_the_latest_revision_of_each_family(
     first = deploy(ecs_stack, ops, site)
     # What Terraform does on a settings change while it ignores the service's task definition.
     ecs = ecs_stack.emulator.client("ecs")
-    family = ecs_stack.outputs["ecs_task_definition_families"]["web"]
+    family = ecs_stack.outputs["ecs_task_definition_families"]["app"]
     latest = ecs.describe_task_definition(taskDefinition=family)["taskDefinition"]
-    container = dict(latest["containerDefinitions"][0])
-    container["environment"] = [*container["environment"], {"name": "NEW_SETTING", "value": "from-terraform"}]
+    containers = [dict(container) for container in latest["containerDefinitions"]]
+    web_container = next(container for container in containers if container["name"] == "web")
+    web_container["environment"] = [*web_container["environment"], {"name": "NEW_SETTING", "value": "from-terraform"}]
     keys = ("family", "taskRoleArn", "executionRoleArn", "networkMode", "requiresCompatibilities", "cpu", "memory")
-    ecs.register_task_definition(**{key: latest[key] for key in keys}, containerDefinitions=[container])
+    ecs.register_task_definition(**{key: latest[key] for key in keys}, containerDefinitions=containers)
 
     second = deploy(ecs_stack, ops, site)
-    web = ecs.describe_task_definition(taskDefinition=services(ecs_stack)["web"]["taskDefinition"])["taskDefinition"]
-    assert web["containerDefinitions"][0]["image"].endswith(f":{second}")
-    assert {"name": "NEW_SETTING", "value": "from-terraform"} in web["containerDefinitions"][0]["environment"]
+    app = ecs.describe_task_definition(taskDefinition=services(ecs_stack)["app"]["taskDefinition"])["taskDefinition"]
+    web = next(container for container in app["containerDefinitions"] if container["name"] == "web")
+    assert web["image"].endswith(f":{second}")
+    assert {"name": "NEW_SETTING", "value": "from-terraform"} in web["environment"]
     repository = ecs_stack.environment_names["ecr_backend"]
     for tag in (first, second):
         assert ecs_stack.emulator.client("ecr").describe_images(
@@ -191,16 +202,15 @@ def test_rollback_to_a_named_release(ecs_stack: StackCycle, ops: OpsRunner, site
     restored = release_records(ecs_stack)[-1]
     deploy(ecs_stack, ops, site)
     ecs = ecs_stack.emulator.client("ecs")
-    ecs.deregister_task_definition(taskDefinition=restored["revisions"]["worker"])
+    ecs.deregister_task_definition(taskDefinition=restored["revisions"]["app"])
 
     result = ops.run("rollback", "--env", ENVIRONMENT, "--to", first[:10], "--url", site.url)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     after = services(ecs_stack)
-    for process in PROCESSES:
-        if process != "worker":
-            assert after[process]["taskDefinition"] == restored["revisions"][process], process
-    assert after["worker"]["taskDefinition"] != restored["revisions"]["worker"]
-    assert image_of(ecs_stack, after["worker"]["taskDefinition"]).endswith(f":{first}")
+    # The deregistered revision was registered again, identical: every process back on the first tag.
+    assert after["app"]["taskDefinition"] != restored["revisions"]["app"]
+    assert image_of(ecs_stack, after["app"]["taskDefinition"], "worker").endswith(f":{first}")
+    assert len(after["app"]["deployments"]) == 1 and after["app"]["desiredCount"] == 1
     record = release_records(ecs_stack)[-1]
     assert record["kind"] == "rollback" and record["status"] == "succeeded"
     assert record["restores"] == restored["id"] and record["sha"] == first
@@ -227,7 +237,8 @@ def test_manage_runs_a_one_off_task_and_returns_its_exit_code(
         "showmigrations",
         "accounts",
     ]
-    assert task["taskDefinitionArn"] == services(ecs_stack)["web"]["taskDefinition"]
+    # The running release's web-only revision (the packed layout has no web service to read it from).
+    assert task["taskDefinitionArn"] == release_records(ecs_stack)[-1]["revisions"]["web"]
 
 
 def test_outputs_of_an_environment_without_infrastructure_exit_3(

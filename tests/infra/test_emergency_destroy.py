@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aws_checks import bucket_exists, role_exists
-from emulator import Emulator
-from ops_runner import OpsRunner, push_images, runner_for
-from stacks import ENVIRONMENT, StackCycle, generate_project, new_cycle
+from support.aws_checks import bucket_exists, role_exists
+from support.emulator import Emulator
+from support.ops_runner import OpsRunner, push_images, runner_for
+from support.stacks import ENVIRONMENT, StackCycle, generate_project, new_cycle
 
 from djaws.naming import derive_names
 
@@ -201,6 +201,14 @@ def timed(outcome: Outcome, label: str, ops: OpsRunner, *arguments: str) -> None
     outcome.tagged_after[label] = environment_tagged(outcome.stack.emulator, prefix, ENVIRONMENT)
 
 
+def widest_layout(tfvars: Path) -> None:
+    """One service per process and ElastiCache instead of the demo's packed task: the most kinds to find."""
+    text = re.sub(r'(?m)^task_layout(\s*)= "packed"$', r'task_layout\1= "per-process"', tfvars.read_text())
+    text = re.sub(r'(?m)^redis(\s*)= "container"$', r'redis\1= "elasticache"', text)
+    assert '"per-process"' in text and '"elasticache"' in text, text
+    tfvars.write_text(text)
+
+
 @pytest.fixture(scope="module")
 def outcome(
     emulator: Emulator, terraform_cli_config: Path, tmp_path_factory: pytest.TempPathFactory
@@ -208,6 +216,7 @@ def outcome(
     """The whole drill, once: apply, lose the state, then every ops run the tests look at."""
     root = tmp_path_factory.mktemp("emergency")
     stack = new_cycle(PROJECT_NAME, "ecs-fargate", root, emulator, terraform_cli_config)
+    widest_layout(stack.project / "infra" / "terraform" / "ecs-fargate" / "envs" / f"{ENVIRONMENT}.tfvars")
     started = time.monotonic()
     stack.run_to_applied()
     applied_seconds = time.monotonic() - started

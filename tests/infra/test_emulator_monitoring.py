@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from emulator import ACCOUNT_ID, Emulator
+from support.emulator import ACCOUNT_ID, Emulator
 
 REGION = "ap-northeast-2"
 ALARM_ARN = f"arn:aws:cloudwatch:{REGION}:{ACCOUNT_ID}:alarm:patch-check"

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 from support.projects import OPTION_SETS, OPTION_SETS_BY_NAME
-from terraform_runner import CHECKOV, Terraform
+from support.terraform_runner import CHECKOV, Terraform
 
-from djaws.naming import ENVIRONMENTS, derive_names
+from djaws.naming import ENVIRONMENTS
 
 TEMPLATE_PROJECT = Path(__file__).resolve().parents[2] / "src" / "djaws" / "template" / "{{cookiecutter.project_slug}}"
 TOOLS = Path(sys.executable).parent
@@ -142,11 +142,45 @@ def console(stack: Terraform, expression: str, *args: str) -> object:
     return json.loads(json.loads(result.stdout))
 
 
+# AWS's own rules for the names Terraform gives resources, written from each service's documentation
+# (not from djaws.naming, which renders names.json): (max length, pattern).
+_DNS_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+_RDS_STYLE = r"[a-z](?:-?[a-z0-9])*"  # letter first; letters, digits, single hyphens; no trailing hyphen
+AWS_NAME_RULES: dict[str, tuple[int, str]] = {
+    "alb": (32, _DNS_LABEL),  # ELB CreateLoadBalancer: 32, alphanumerics and hyphens, no hyphen at either end
+    "target_group": (32, _DNS_LABEL),  # ELB CreateTargetGroup: the same
+    "bucket": (63, r"[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?"),  # S3 general purpose bucket naming rules
+    "rds_instance": (63, _RDS_STYLE),  # RDS DBInstanceIdentifier
+    "elasticache_group": (40, _RDS_STYLE),  # ElastiCache ReplicationGroupId
+    "iam_role": (64, r"[\w+=,.@-]+"),  # IAM CreateRole RoleName
+    "ecs": (255, r"[A-Za-z0-9_-]+"),  # ECS cluster and service names
+    "log_group": (512, r"[\w./#-]+"),  # CloudWatch Logs CreateLogGroup logGroupName
+    "secret": (512, r"[\w/+=.@-]+"),  # Secrets Manager secret names
+}
+
+
+def aws_rule_for(key: str) -> tuple[int, str]:
+    """The AWS naming rule for a names.json key (anything not listed: 255 characters, letters, digits, hyphens)."""
+    for prefix, rule in (
+        ("target_group", "target_group"),
+        ("iam_", "iam_role"),
+        ("ecs_", "ecs"),
+        ("log_group", "log_group"),
+        ("secret_", "secret"),
+    ):
+        if key.startswith(prefix):
+            return AWS_NAME_RULES[rule]
+    if key.endswith("_bucket"):
+        return AWS_NAME_RULES["bucket"]
+    return AWS_NAME_RULES.get(key, (255, r"[A-Za-z0-9-]+"))
+
+
 @pytest.mark.parametrize("option_set_name", ["default", "ec2_no_frontend"])
-def test_terraform_names_equal_the_naming_module(
+def test_terraform_names_obey_aws_rules_and_never_collide_across_environments(
     option_set_name: str, infra_copies: dict[str, Path], terraform_cli_config: Path, tmp_path: Path
 ) -> None:
-    """The names Terraform computes from infra/names.json are the naming module's, in every environment."""
+    """The names Terraform applies in each environment are ones AWS accepts, name that environment, and no
+    two environments share one (their stacks live in the same account); its log groups too."""
     project = tmp_path / "project"
     shutil.copytree(infra_copies[option_set_name], project, ignore=shutil.ignore_patterns(".terraform"))
     bootstrap_root, target_root = roots(project, option_set_name)
@@ -154,14 +188,26 @@ def test_terraform_names_equal_the_naming_module(
     (target_root / "zz_local_backend_override.tf").write_text('terraform {\n  backend "local" {}\n}\n')
     stack = Terraform(target_root, terraform_cli_config)
     stack.run("init", "-input=false")
-    expected = derive_names(OPTION_SETS_BY_NAME[option_set_name].full_answers()["project_name"])
-    for environment in ENVIRONMENTS:
-        assert console(stack, "local.names", f"-var-file=envs/{environment}.tfvars") == expected.for_environment(
-            environment
-        )
     bootstrap = Terraform(bootstrap_root, terraform_cli_config)
     bootstrap.run("init", "-input=false")
-    assert console(bootstrap, "local.project.shared") == expected.shared()
+    shared = console(bootstrap, "local.project.shared")
+    assert isinstance(shared, dict) and shared
+    for key, name in shared.items():
+        max_length, pattern = aws_rule_for(key)
+        assert len(name) <= max_length and re.fullmatch(pattern, name), (key, name)
+    seen: dict[str, str] = {name: "shared" for name in shared.values()}
+    for environment in ENVIRONMENTS:
+        names = console(stack, "local.names", f"-var-file=envs/{environment}.tfvars")
+        log_groups = console(stack, "local.log_groups", f"-var-file=envs/{environment}.tfvars")
+        assert isinstance(names, dict) and isinstance(log_groups, dict) and names and log_groups
+        named = {**names, **{f"log_group {service}": group for service, group in log_groups.items()}}
+        for key, name in named.items():
+            max_length, pattern = aws_rule_for(key.split(" ")[0])
+            assert len(name) <= max_length and re.fullmatch(pattern, name), (environment, key, name)
+            assert environment in name, (environment, key, name)
+            assert seen.setdefault(name, environment) == environment, (
+                f"{name} is used by {seen[name]} and {environment}"
+            )
 
 
 def test_each_target_ships_only_its_own_files(generated_projects: dict[str, Path]) -> None:

@@ -13,20 +13,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aws_checks import (
+from support.aws_checks import (
     AWS_NAME_LIMITS,
     bucket_exists,
     log_group_retention,
     role_exists,
     secret_names,
     security_group_rules,
-    tagged_project_resources,
 )
-from stacks import StackCycle
+from support.stacks import StackCycle
 
 SHELLCHECK = Path(sys.executable).parent / "shellcheck"
-# Tests in this module run in file order: the destroy test comes last. Under xdist, every test of
-# both applied stacks runs on one worker, which applies the two stacks once, in parallel.
+# Under xdist, every test of both applied stacks runs on one worker, which applies the two stacks once, in
+# parallel; the stack fixture destroys its stack after the last of them (support/stack_teardown.py).
 pytestmark = pytest.mark.xdist_group("infra-apply")
 
 
@@ -153,27 +152,3 @@ def test_second_plan_shows_no_changes(ec2_stack: StackCycle) -> None:
     """Applying again would change nothing."""
     exit_code, output = ec2_stack.replan_exit_code()
     assert exit_code == 0, f"the second plan is not empty:\n{output[-8000:]}"
-
-
-def test_destroy_leaves_nothing(ec2_stack: StackCycle) -> None:
-    """terraform destroy removes every resource of the stack; only the state bucket remains."""
-    ec2_stack.destroy()
-    emulator, names = ec2_stack.emulator, ec2_stack.environment_names
-    state_bucket = ec2_stack.names.shared()["state_bucket"]
-    # A terminated instance stays visible (and tagged) for a while, on AWS as here; its state is checked below.
-    leftovers = [
-        arn
-        for arn in tagged_project_resources(emulator, ec2_stack.names.resource_prefix)
-        if state_bucket not in arn and ":instance/" not in arn
-    ]
-    assert leftovers == []
-    reservations = emulator.client("ec2").describe_instances(
-        Filters=[{"Name": "tag:Name", "Values": [names["ec2_instance"]]}]
-    )["Reservations"]
-    states = {instance["State"]["Name"] for reservation in reservations for instance in reservation["Instances"]}
-    assert states <= {"terminated"}
-    assert not bucket_exists(emulator, names["media_bucket"])
-    assert not role_exists(emulator, names["iam_instance_role"])
-    assert not {names["secret_django_key"], names["secret_db_password"]} & secret_names(emulator)
-    assert log_group_retention(emulator, names["log_group_prefix"]) == {}
-    assert not ec2_stack.state_object()["resources"]

@@ -12,7 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from aws_checks import (
+from support.aws_checks import (
     AWS_NAME_LIMITS,
     bucket_exists,
     group_id,
@@ -20,11 +20,10 @@ from aws_checks import (
     role_exists,
     secret_names,
     security_group_rules,
-    tagged_project_resources,
 )
-from stacks import ENVIRONMENT, StackCycle
 from support.commands import beat_command, web_command, worker_command
-from terraform_runner import Terraform
+from support.stacks import ENVIRONMENT, StackCycle
+from support.terraform_runner import Terraform
 
 from djaws.naming import ENVIRONMENTS
 
@@ -67,8 +66,8 @@ DEPLOY_ROLE_ACTIONS = {
     "s3:PutObject",
 }
 
-# Tests in this module run in file order: the destroy test comes last. Under xdist, every test of
-# both applied stacks runs on one worker, which applies the two stacks once, in parallel.
+# Under xdist, every test of both applied stacks runs on one worker, which applies the two stacks once, in
+# parallel; the stack fixture destroys its stack after the last of them (support/stack_teardown.py).
 pytestmark = pytest.mark.xdist_group("infra-apply")
 
 
@@ -100,14 +99,13 @@ def test_deploy_role_trusts_only_this_repository(ecs_stack: StackCycle, role: st
     iam = ecs_stack.emulator.client("iam")
     document = iam.get_role(RoleName=ecs_stack.names.shared()[role])["Role"]["AssumeRolePolicyDocument"]
     repository = f"acme-corp/{ecs_stack.names.project_slug}"
-    assert document["Statement"][0]["Condition"] == {
-        "StringEquals": {
-            "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
-            "token.actions.githubusercontent.com:sub": [
-                f"repo:{repository}:environment:{environment}" for environment in ENVIRONMENTS
-            ],
-        }
-    }
+    condition = document["Statement"][0]["Condition"]["StringEquals"]
+    assert set(condition) == {"token.actions.githubusercontent.com:aud", "token.actions.githubusercontent.com:sub"}
+    assert condition["token.actions.githubusercontent.com:aud"] == "sts.amazonaws.com"
+    # A list of subjects matches any of them: its order means nothing.
+    assert sorted(condition["token.actions.githubusercontent.com:sub"]) == sorted(
+        f"repo:{repository}:environment:{environment}" for environment in ENVIRONMENTS
+    )
 
 
 def test_deploy_role_can_deploy_but_not_change_infrastructure(ecs_stack: StackCycle) -> None:
@@ -164,18 +162,17 @@ def test_names_are_the_naming_modules_and_fit_aws_limits(ecs_stack: StackCycle) 
     assert elbv2.describe_load_balancers(Names=[names["alb"]])["LoadBalancers"]
     found_groups = {group["TargetGroupName"] for group in elbv2.describe_target_groups()["TargetGroups"]}
     assert {
-        names["target_group_backend"],
+        names["target_group_web"],
         names["target_group_frontend"],
         names["target_group_websocket"],
     } <= found_groups
     ecs = emulator.client("ecs")
-    services = ecs.describe_services(
-        cluster=names["ecs_cluster"],
-        services=[names[f"ecs_service_{service}"] for service in ("web", "websocket", "frontend", "worker", "beat")],
-    )
-    assert not services["failures"] and len(services["services"]) == 5
+    # The demo's packed layout: one service; Redis runs in its task, so no replication group.
+    services = ecs.describe_services(cluster=names["ecs_cluster"], services=[names["ecs_service_app"]])
+    assert not services["failures"] and len(services["services"]) == 1
+    assert ecs_stack.outputs["ecs_service_names"] == {"app": names["ecs_service_app"]}
     assert emulator.client("rds").describe_db_instances(DBInstanceIdentifier=names["rds_instance"])["DBInstances"]
-    assert emulator.client("elasticache").describe_replication_groups(ReplicationGroupId=names["elasticache_group"])
+    assert not emulator.client("elasticache").describe_replication_groups()["ReplicationGroups"]
     assert bucket_exists(emulator, names["media_bucket"])
     repositories = {
         repository["repositoryName"] for repository in emulator.client("ecr").describe_repositories()["repositories"]
@@ -185,7 +182,7 @@ def test_names_are_the_naming_modules_and_fit_aws_limits(ecs_stack: StackCycle) 
     assert names["secret_django_key"] in secret_names(emulator)
     topics = {topic["TopicArn"].rsplit(":", 1)[1] for topic in emulator.client("sns").list_topics()["Topics"]}
     assert names["alarm_topic"] in topics
-    for kind in ("security_group_alb", "security_group_app", "security_group_db", "security_group_redis"):
+    for kind in ("security_group_alb", "security_group_app", "security_group_db"):
         assert group_id(emulator, names[kind])
 
 
@@ -208,7 +205,7 @@ def test_listener_rules_route_paths_to_their_target_groups(ecs_stack: StackCycle
             for path in condition.get("PathPatternConfig", {}).get("Values", condition.get("Values", [])):
                 routes[path] = target
     assert routes == {
-        "/api/*": names["target_group_backend"],
+        "/api/*": names["target_group_web"],
         "/ws/*": names["target_group_websocket"],
         "default": names["target_group_frontend"],
     }
@@ -219,7 +216,7 @@ def test_target_groups_check_health_on_the_app_paths(ecs_stack: StackCycle) -> N
     names = ecs_stack.environment_names
     elbv2 = ecs_stack.emulator.client("elbv2")
     expected = {
-        names["target_group_backend"]: ("/api/health/", 8000),
+        names["target_group_web"]: ("/api/health/", 8000),
         names["target_group_websocket"]: ("/api/health/", 8001),
         names["target_group_frontend"]: ("/", 3000),
     }
@@ -233,33 +230,47 @@ def test_target_groups_check_health_on_the_app_paths(ecs_stack: StackCycle) -> N
         assert attributes["deregistration_delay.timeout_seconds"] == "30"
 
 
-def test_services_roll_back_failed_deployments_and_allow_exec(ecs_stack: StackCycle) -> None:
-    """Circuit breaker with rollback and ECS Exec on every service; beat never runs twice."""
+def test_the_packed_service_runs_on_spot_behind_every_target_group(ecs_stack: StackCycle) -> None:
+    """Demo: one service on Fargate Spot, in the web, websocket and frontend target groups, rolling deploys."""
     names = ecs_stack.environment_names
-    services = ecs_stack.emulator.client("ecs").describe_services(
-        cluster=names["ecs_cluster"],
-        services=[names[f"ecs_service_{service}"] for service in ("web", "websocket", "frontend", "worker", "beat")],
+    (app,) = ecs_stack.emulator.client("ecs").describe_services(
+        cluster=names["ecs_cluster"], services=[names["ecs_service_app"]]
     )["services"]
-    for service in services:
-        configuration = service["deploymentConfiguration"]
-        assert configuration["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}, service["serviceName"]
-        assert service["enableExecuteCommand"], service["serviceName"]
-        assert service["launchType"] == "FARGATE"
-    beat = next(service for service in services if service["serviceName"] == names["ecs_service_beat"])
-    # Zero tasks until the first `ops deploy` (test_deploy_ecs.py runs before this module), then one.
-    assert beat["desiredCount"] <= 1 and ecs_stack.outputs["service_desired_counts"]["beat"] == 1
-    assert beat["deploymentConfiguration"]["maximumPercent"] == 100
-    web = next(service for service in services if service["serviceName"] == names["ecs_service_web"])
-    assert web["healthCheckGracePeriodSeconds"] == 60
-    assert web["networkConfiguration"]["awsvpcConfiguration"]["assignPublicIp"] == "ENABLED"
+    configuration = app["deploymentConfiguration"]
+    assert configuration["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}
+    assert app["enableExecuteCommand"]
+    assert [entry["capacityProvider"] for entry in app["capacityProviderStrategy"]] == ["FARGATE_SPOT"]
+    assert "launchType" not in app
+    # It serves the site: a deploy starts the new task before the old one stops.
+    assert (configuration["minimumHealthyPercent"], configuration["maximumPercent"]) == (100, 200)
+    assert app["desiredCount"] <= 1 and ecs_stack.outputs["service_desired_counts"] == {"app": 1}
+    groups = {
+        group["TargetGroupArn"]: group["TargetGroupName"]
+        for group in ecs_stack.emulator.client("elbv2").describe_target_groups()["TargetGroups"]
+    }
+    assert {
+        (groups[entry["targetGroupArn"]], entry["containerName"], entry["containerPort"])
+        for entry in app["loadBalancers"]
+    } == {
+        (names["target_group_web"], "web", 8000),
+        (names["target_group_websocket"], "websocket", 8001),
+        (names["target_group_frontend"], "frontend", 3000),
+    }
+    assert app["healthCheckGracePeriodSeconds"] == 120
+    assert app["networkConfiguration"]["awsvpcConfiguration"]["assignPublicIp"] == "ENABLED"
+    clusters = ecs_stack.emulator.client("ecs").describe_clusters(clusters=[names["ecs_cluster"]])["clusters"]
+    assert set(clusters[0]["capacityProviders"]) == {"FARGATE", "FARGATE_SPOT"}
 
 
 def test_task_definitions_follow_the_backend_contract(ecs_stack: StackCycle) -> None:
     """Commands, ports, secrets from Secrets Manager and the settings the backend reads."""
     names = ecs_stack.environment_names
     ecs = ecs_stack.emulator.client("ecs")
-    web = ecs.describe_task_definition(taskDefinition=names["ecs_service_web"])["taskDefinition"]
-    container = web["containerDefinitions"][0]
+    app = ecs.describe_task_definition(taskDefinition=names["ecs_service_app"])["taskDefinition"]
+    containers = {container["name"]: container for container in app["containerDefinitions"]}
+    assert set(containers) == {"web", "websocket", "frontend", "worker", "beat", "redis"}
+    assert (app["cpu"], app["memory"]) == ("256", "1024")
+    container = containers["web"]
     assert container["command"] == web_command(Path())
     assert container["portMappings"][0]["containerPort"] == 8000
     assert container["image"].startswith(ecs_stack.outputs["ecr_repository_urls"]["backend"])
@@ -275,14 +286,22 @@ def test_task_definitions_follow_the_backend_contract(ecs_stack: StackCycle) -> 
     alb_dns = ecs_stack.outputs["alb_dns_name"]
     assert environment["ENVIRONMENT"] == ENVIRONMENT
     assert alb_dns in environment["ALLOWED_HOSTS"].split(",")
-    assert environment["REDIS_URL"].startswith("rediss://") and environment["REDIS_URL"].endswith(":6379/0")
+    assert environment["REDIS_URL"] == "redis://localhost:6379/0"
+    redis = containers["redis"]
+    assert redis["image"].startswith("public.ecr.aws/docker/library/redis:") and "127.0.0.1" in redis["command"]
+    assert redis["healthCheck"]["command"] == ["CMD", "redis-cli", "ping"]
+    for name in ("web", "websocket", "worker", "beat"):
+        assert containers[name]["dependsOn"] == [{"containerName": "redis", "condition": "HEALTHY"}], name
+    # One-off tasks (migrations) run a web-only family: no second beat or worker beside them.
+    one_off = ecs.describe_task_definition(taskDefinition=names["ecs_service_web"])["taskDefinition"]
+    assert [entry["name"] for entry in one_off["containerDefinitions"]] == ["web", "redis"]
+    assert ecs_stack.outputs["migration_task"]["task_definition_family"] == names["ecs_service_web"]
     assert environment["SERVED_OVER_HTTPS"] == "false"
     assert environment["AWS_STORAGE_BUCKET_NAME"] == names["media_bucket"]
     assert environment["DB_NAME"] == ecs_stack.names.database_name
     assert not any(secret_value in json.dumps(environment) for secret_value in ("password", "SECRET_KEY="))
     for service, command in (("worker", worker_command(Path())), ("beat", beat_command(Path()))):
-        definition = ecs.describe_task_definition(taskDefinition=names[f"ecs_service_{service}"])["taskDefinition"]
-        assert definition["containerDefinitions"][0]["command"] == command
+        assert containers[service]["command"] == command
 
 
 def test_media_bucket_is_private_with_cors_and_lifecycle(ecs_stack: StackCycle) -> None:
@@ -313,11 +332,15 @@ def test_security_groups_admit_only_their_sources(ecs_stack: StackCycle) -> None
     assert ingress("security_group_alb") == {(80, "0.0.0.0/0"), (443, "0.0.0.0/0")}
     assert ingress("security_group_app") == {(8000, alb_id), (8001, alb_id), (3000, alb_id)}
     assert ingress("security_group_db") == {(5432, app_id)}
-    assert ingress("security_group_redis") == {(6379, app_id)}
+    # Redis runs in the task on localhost: no security group of its own.
+    redis_groups = emulator.client("ec2").describe_security_groups(
+        Filters=[{"Name": "group-name", "Values": [names["security_group_redis"]]}]
+    )["SecurityGroups"]
+    assert redis_groups == []
 
 
 def test_databases_are_encrypted_with_generated_secrets(ecs_stack: StackCycle) -> None:
-    """RDS: managed master password, encrypted, private, 1-day backups; Redis: TLS; Django key generated."""
+    """RDS: managed master password, encrypted, private, 1-day backups; Django key generated."""
     names = ecs_stack.environment_names
     emulator = ecs_stack.emulator
     database = emulator.client("rds").describe_db_instances(DBInstanceIdentifier=names["rds_instance"])["DBInstances"][
@@ -327,9 +350,6 @@ def test_databases_are_encrypted_with_generated_secrets(ecs_stack: StackCycle) -
     assert database["MasterUserSecret"]["SecretArn"]
     assert database["BackupRetentionPeriod"] == 1 and not database["DeletionProtection"]
     assert database["Engine"] == "postgres" and database["EngineVersion"].startswith("16")
-    group = emulator.client("elasticache").describe_replication_groups(ReplicationGroupId=names["elasticache_group"])
-    assert group["ReplicationGroups"][0]["TransitEncryptionEnabled"]
-    assert group["ReplicationGroups"][0]["AtRestEncryptionEnabled"]
     key = emulator.client("secretsmanager").get_secret_value(SecretId=names["secret_django_key"])["SecretString"]
     assert len(key) == 64
 
@@ -338,7 +358,8 @@ def test_log_groups_keep_demo_retention(ecs_stack: StackCycle) -> None:
     """One log group per service, kept 7 days in demo."""
     prefix = ecs_stack.environment_names["log_group_prefix"]
     retention = log_group_retention(ecs_stack.emulator, prefix)
-    assert {f"{prefix}/{service}" for service in ("web", "websocket", "frontend", "worker", "beat")} <= set(retention)
+    containers = ("web", "websocket", "frontend", "worker", "beat", "redis")
+    assert {f"{prefix}/{container}" for container in containers} <= set(retention)
     assert set(retention.values()) == {7}
 
 
@@ -395,6 +416,15 @@ def test_prod_plan_adds_https_autoscaling_and_nat(
         suspended = planned[f'aws_appautoscaling_target.service["{service}"]']["suspended_state"][0]
         assert all(suspended.values()), service
     assert planned['aws_ecs_service.service["web"]']["desired_count"] == 0
+    # prod keeps one service per process, on demand, each in at most its own target group, and ElastiCache.
+    services = {address: after for address, after in planned.items() if address.startswith("aws_ecs_service.")}
+    assert set(services) == {
+        f'aws_ecs_service.service["{p}"]' for p in ("web", "websocket", "frontend", "worker", "beat")
+    }
+    for address, service in services.items():
+        assert [entry["capacity_provider"] for entry in service["capacity_provider_strategy"]] == ["FARGATE"], address
+        assert len(service["load_balancer"]) <= 1, address
+    assert planned["aws_elasticache_replication_group.main[0]"]["transit_encryption_enabled"]
     assert (
         planned["aws_db_instance.main"]["deletion_protection"]
         and not planned["aws_db_instance.main"]["skip_final_snapshot"]
@@ -403,55 +433,3 @@ def test_prod_plan_adds_https_autoscaling_and_nat(
         planned["module.media_bucket.aws_s3_bucket_versioning.this[0]"]["versioning_configuration"][0]["status"]
         == "Enabled"
     )
-
-
-def test_destroy_leaves_nothing(ecs_stack: StackCycle) -> None:
-    """terraform destroy removes every resource of the stack, repositories holding images included."""
-    # The seed could not destroy repositories that held images: push one first.
-    manifest = {
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
-        "config": {
-            "mediaType": "application/vnd.docker.container.image.v1+json",
-            "size": 2,
-            "digest": "sha256:" + "a" * 64,
-        },
-        "layers": [],
-    }
-    ecs_stack.emulator.client("ecr").put_image(
-        repositoryName=ecs_stack.environment_names["ecr_backend"], imageManifest=json.dumps(manifest), imageTag="v1"
-    )
-    ecs_stack.destroy()
-    emulator, names = ecs_stack.emulator, ecs_stack.environment_names
-    shared = ecs_stack.names.shared()
-    # Deleted ECS clusters, services and task definitions stay visible as INACTIVE (on AWS as here);
-    # their status is checked below.
-    leftovers = [
-        arn
-        for arn in tagged_project_resources(emulator, ecs_stack.names.resource_prefix)
-        if shared["state_bucket"] not in arn
-        and shared["iam_deploy_role"] not in arn
-        and shared["iam_infra_role"] not in arn
-        and ":oidc-provider/" not in arn
-        and not arn.startswith("arn:aws:ecs:")
-    ]
-    assert leftovers == []
-    ecs = emulator.client("ecs")
-    services = ecs.describe_services(
-        cluster=names["ecs_cluster"],
-        services=[names[f"ecs_service_{service}"] for service in ("web", "websocket", "frontend", "worker", "beat")],
-    )["services"]
-    assert {service["status"] for service in services} <= {"INACTIVE", "DRAINING"}
-    for service in ("web", "websocket", "frontend", "worker", "beat"):
-        definition = ecs.describe_task_definition(taskDefinition=f"{names[f'ecs_service_{service}']}:1")
-        assert definition["taskDefinition"]["status"] == "INACTIVE"
-    assert not emulator.client("rds").describe_db_instances()["DBInstances"]
-    assert not emulator.client("elasticache").describe_replication_groups()["ReplicationGroups"]
-    assert not emulator.client("elbv2").describe_load_balancers()["LoadBalancers"]
-    assert not bucket_exists(emulator, names["media_bucket"]) and bucket_exists(emulator, shared["state_bucket"])
-    assert log_group_retention(emulator, names["log_group_prefix"]) == {}
-    assert names["secret_django_key"] not in secret_names(emulator)
-    assert not role_exists(emulator, names["iam_execution_role"])
-    clusters = ecs.describe_clusters(clusters=[names["ecs_cluster"]])["clusters"]
-    assert all(cluster["status"] == "INACTIVE" for cluster in clusters)
-    assert not ecs_stack.state_object()["resources"], "the state in the bucket still lists resources"

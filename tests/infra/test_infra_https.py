@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from emulator import Emulator
-from stacks import ENVIRONMENT, StackCycle, new_cycle
+from support.emulator import Emulator
+from support.stacks import ENVIRONMENT, StackCycle, new_cycle
 
 pytestmark = pytest.mark.xdist_group("infra-apply")
 

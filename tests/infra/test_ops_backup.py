@@ -25,10 +25,10 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from emulator import ACCESS_KEY, SECRET_KEY, HostShell
-from ops_runner import LoadBalancerStandIn, OpsRunner, runner_for
-from stacks import ENVIRONMENT, StackCycle
+from support.emulator import ACCESS_KEY, SECRET_KEY, HostShell
+from support.ops_runner import LoadBalancerStandIn, OpsRunner, runner_for
 from support.services import PostgresCluster, running
+from support.stacks import ENVIRONMENT, StackCycle
 
 pytestmark = pytest.mark.xdist_group("infra-apply")
 

@@ -17,9 +17,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from emulator import free_port
-from ops_runner import OpsRunner, runner_for, runner_for_copy
-from stacks import ENVIRONMENT, StackCycle, generate_project
+from support.ops_runner import OpsRunner, runner_for, runner_for_copy
+from support.services import free_port
+from support.stacks import ENVIRONMENT, StackCycle, generate_project
 
 pytestmark = pytest.mark.xdist_group("infra-apply")
 
@@ -194,11 +194,12 @@ def test_placeholder_and_empty_alarm_addresses_are_a_line_each(ops: OpsRunner) -
     set_tfvar(ops.project, "stg", 'alarm_email = ""')
     code, problems, _ = diagnose(ops)
     assert code == 1
+    # In the environments' order (infra/names.json): stg before prod.
     assert problems == [
-        "prod: alarm_email you@example.com is a placeholder: alarms reach nobody — fix: set alarm_email = "
-        '"you@yourcompany.com" in envs/prod.tfvars, then make infra-apply ENV=prod',
         'stg: alarm_email is empty: alarms reach nobody — fix: set alarm_email = "you@yourcompany.com" in '
         "envs/stg.tfvars, then make infra-apply ENV=stg",
+        "prod: alarm_email you@example.com is a placeholder: alarms reach nobody — fix: set alarm_email = "
+        '"you@yourcompany.com" in envs/prod.tfvars, then make infra-apply ENV=prod',
     ]
     # --env checks that environment's settings only.
     code, problems, _ = diagnose(ops, "--env", ENVIRONMENT)

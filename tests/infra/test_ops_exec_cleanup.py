@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from emulator import ContainerOutcome
-from ops_runner import LoadBalancerStandIn, OpsRunner, deploy, runner_for
-from stacks import ENVIRONMENT, StackCycle
+from support.emulator import ContainerOutcome
+from support.ops_runner import LoadBalancerStandIn, OpsRunner, deploy, runner_for
+from support.stacks import ENVIRONMENT, StackCycle
 
 pytestmark = pytest.mark.xdist_group("infra-apply")
 
@@ -112,8 +112,10 @@ def handed_over(ops: OpsRunner, *arguments: str) -> list[str] | None:
 
 
 def running_tasks(stack: StackCycle, process: str) -> list[str]:
+    """The RUNNING tasks of the service whose task runs the process (the demo's one packed service)."""
     ecs = stack.emulator.client("ecs")
-    service = stack.outputs["ecs_service_names"][process]
+    key = next(key for key, containers in stack.outputs["service_containers"].items() if process in containers)
+    service = stack.outputs["ecs_service_names"][key]
     return ecs.list_tasks(cluster=stack.outputs["ecs_cluster_name"], serviceName=service, desiredStatus="RUNNING")[
         "taskArns"
     ]
@@ -163,9 +165,10 @@ def test_exec_without_a_running_task_is_one_line(
     """The worker's tasks keep crashing: exit 1, one line, no session started."""
     deploy(ecs_stack, ecs_ops, site)
     ecs = ecs_stack.emulator.client("ecs")
+    key = next(key for key, containers in ecs_stack.outputs["service_containers"].items() if "worker" in containers)
     worker = {
         "cluster": ecs_stack.outputs["ecs_cluster_name"],
-        "service": ecs_stack.outputs["ecs_service_names"]["worker"],
+        "service": ecs_stack.outputs["ecs_service_names"][key],
     }
     container_runtime["config.worker"] = ContainerOutcome(1)
     ecs.update_service(**worker, forceNewDeployment=True)
@@ -184,7 +187,8 @@ def test_exec_without_a_running_task_is_one_line(
 def test_exec_refuses_an_unknown_service_and_a_missing_plugin(ecs_stack: StackCycle, ecs_ops: OpsRunner) -> None:
     unknown = ecs_ops.run("exec", "nginx", "--env", ENVIRONMENT)
     assert unknown.returncode == 2
-    services = ", ".join(sorted(ecs_stack.outputs["ecs_service_names"]))
+    # The processes (containers) of the environment, whichever services run them.
+    services = ", ".join(sorted({name for names in ecs_stack.outputs["service_containers"].values() for name in names}))
     assert unknown.stderr.strip().splitlines() == [f"ops exec: unknown service 'nginx'; {ENVIRONMENT} has {services}"]
     path = [Path(entry) for entry in os.environ["PATH"].split(os.pathsep)]
     path = [entry for entry in path if not (entry / "session-manager-plugin").exists()]

@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from emulator import ContainerOutcome
-from ops_runner import LoadBalancerStandIn, OpsRunner, deploy, interrupt, runner_for, runner_for_copy
-from stacks import ENVIRONMENT, StackCycle
+from support.emulator import ContainerOutcome
+from support.ops_runner import LoadBalancerStandIn, OpsRunner, deploy, interrupt, runner_for, runner_for_copy
+from support.stacks import ENVIRONMENT, StackCycle
 
 pytestmark = pytest.mark.xdist_group("infra-apply")
 
@@ -178,7 +178,9 @@ def test_status_after_a_deploy_shows_counts_revisions_tag_and_healthy_targets(
         assert (service["desired"], service["running"], service["pending"]) == (count, count, 0), process
         assert service["revision"] == described[process]["taskDefinition"].rsplit("/", 1)[-1], process
         assert service["image_tag"] == tag and service["rollout"] == "COMPLETED", process
-        assert service["targets"] == ({"healthy": count, "total": count} if process in BALANCED else None), process
+        # One target per task in each target group of the service (the packed one is in three).
+        groups = len(set(BALANCED) & set(ecs_stack.outputs["service_containers"][process]))
+        assert service["targets"] == ({"healthy": count * groups, "total": count * groups} if groups else None), process
         assert service["events"][0]["message"].endswith("has reached a steady state."), process
         assert len(service["events"]) == 3, process
 
@@ -195,12 +197,14 @@ def test_status_after_a_deploy_shows_counts_revisions_tag_and_healthy_targets(
 def test_status_exits_1_naming_the_service_that_is_short(
     ecs_stack: StackCycle, ecs_ops: OpsRunner, site: LoadBalancerStandIn, container_runtime: dict[str, ContainerOutcome]
 ) -> None:
-    """The worker's new tasks keep crashing: exit 1 and one line naming it; the others stay fine."""
+    """The worker's new tasks keep crashing: exit 1 and one line naming the service that runs it."""
     deploy(ecs_stack, ecs_ops, site)
     ecs = ecs_stack.emulator.client("ecs")
+    # The demo's packed layout: the worker is a container of the one service's task.
+    key = next(key for key, containers in ecs_stack.outputs["service_containers"].items() if "worker" in containers)
     worker = {
         "cluster": ecs_stack.outputs["ecs_cluster_name"],
-        "service": ecs_stack.outputs["ecs_service_names"]["worker"],
+        "service": ecs_stack.outputs["ecs_service_names"][key],
     }
     container_runtime["config.worker"] = ContainerOutcome(1)
     ecs.update_service(**worker, forceNewDeployment=True)
@@ -209,11 +213,11 @@ def test_status_exits_1_naming_the_service_that_is_short(
     finally:
         container_runtime.clear()
         ecs.update_service(**worker, forceNewDeployment=True)
-    count = ecs_stack.outputs["service_desired_counts"]["worker"]
+    count = ecs_stack.outputs["service_desired_counts"][key]
     assert code == 1
-    assert stderr.strip().splitlines() == [f"ops status: worker: 0 of {count} tasks running ({count} pending)"]
-    assert status["ok"] is False and status["problems"] == [f"worker: 0 of {count} tasks running ({count} pending)"]
-    worker_status = next(service for service in status["services"] if service["name"] == "worker")
+    assert stderr.strip().splitlines() == [f"ops status: {key}: 0 of {count} tasks running ({count} pending)"]
+    assert status["ok"] is False and status["problems"] == [f"{key}: 0 of {count} tasks running ({count} pending)"]
+    worker_status = next(service for service in status["services"] if service["name"] == key)
     assert worker_status["rollout"] == "IN_PROGRESS"
     assert "unable to consistently start tasks" in worker_status["events"][0]["message"]
 

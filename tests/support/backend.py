@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import subprocess
 import time
 import uuid
 from collections.abc import Iterator
@@ -14,23 +15,20 @@ from subprocess import Popen
 from support.commands import websocket_command, worker_command
 from support.processes import background
 from support.projects import run, uv_environment
-from support.services import Services, wait_for_port
+from support.services import Services, postgres_bin_dir, wait_for_port
 
 WORKER_READY_TIMEOUT_SECONDS = 60
 LOG_TAIL_CHARACTERS = 3000
 
 
-def create_database(python: Path, cwd: Path, server_url: str, prefix: str = "e2e") -> str:
+def create_database(server_url: str, prefix: str = "e2e") -> str:
     """Create a fresh database on the server behind ``server_url`` (any of its databases); return its URL."""
     name = f"{prefix}_{uuid.uuid4().hex[:8]}"
-    run(
-        [
-            str(python),
-            "-c",
-            f"import psycopg, sys; psycopg.connect(sys.argv[1], autocommit=True).execute('CREATE DATABASE {name}')",
-            server_url,
-        ],
-        cwd,
+    subprocess.run(
+        [str(postgres_bin_dir() / "psql"), server_url, "--quiet", "--command", f"CREATE DATABASE {name}"],
+        check=True,
+        capture_output=True,
+        timeout=60,
     )
     return server_url.rsplit("/", 1)[0] + f"/{name}"
 
@@ -103,7 +101,7 @@ def local_storage_backend(
         "ENVIRONMENT": "local",
         "SECRET_KEY": "e2e-" + uuid.uuid4().hex * 2,
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DATABASE_URL": create_database(python, backend, services.database_url, prefix="browser"),
+        "DATABASE_URL": create_database(services.database_url, prefix="browser"),
         "REDIS_URL": services.redis_url,
         "MEDIA_ROOT": str(work_dir / "media"),
         "PYTHONUNBUFFERED": "1",  # the tests read the logs while the processes run

@@ -16,32 +16,44 @@ from support.accessibility import install_axe
 from support.backend import RunningBackend, local_storage_backend
 from support.browser import ACTION_TIMEOUT_MS, launch_chromium
 from support.frontend import BuiltFrontend, build_frontend, standalone_server
+from support.proxy import TcpProxy, tcp_proxy
 from support.services import Services, free_port
 
 
 @pytest.fixture(scope="session")
-def default_frontend(generated_projects: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> BuiltFrontend:
-    """The default project's frontend, installed and built once per session for a backend on a port picked now."""
+def backend_address() -> Iterator[TcpProxy]:
+    """The backend's address for the whole session, bound now: the frontend's build fixes the URL it proxies to
+    long before the backend starts, so a port merely picked at build time could be taken by then."""
+    with tcp_proxy() as proxy:
+        yield proxy
+
+
+@pytest.fixture(scope="session")
+def default_frontend(
+    generated_projects: dict[str, Path], backend_address: TcpProxy, tmp_path_factory: pytest.TempPathFactory
+) -> BuiltFrontend:
+    """The default project's frontend, installed and built once per session for the session's backend address."""
     destination = tmp_path_factory.mktemp("frontend-build") / "frontend"
-    return build_frontend(generated_projects["default"] / "frontend", destination, backend_port=free_port())
+    return build_frontend(generated_projects["default"] / "frontend", destination, backend_port=backend_address.port)
 
 
 @pytest.fixture(scope="session")
 def browser_backend(
-    default_frontend: BuiltFrontend,
+    backend_address: TcpProxy,
     generated_projects: dict[str, Path],
     installed_backends: dict[str, Path],
     services: Services,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[RunningBackend]:
-    """The default backend (uvicorn + Celery worker) on the port the frontend was built to proxy to."""
+    """The default backend (uvicorn + Celery worker), behind the address the frontend was built to proxy to."""
     with local_storage_backend(
         generated_projects["default"],
         installed_backends["default"],
         services,
-        port=default_frontend.backend_port,
+        port=free_port(),
         work_dir=tmp_path_factory.mktemp("browser-backend"),
     ) as running:
+        backend_address.target_port = int(running.url.rsplit(":", 1)[1])
         yield running
         running.assert_running()
 

@@ -36,6 +36,29 @@ EXPECTED_STATUS = {"live": 200, "token": 200, "list": 200, "upload start": 201, 
 UPLOAD_CONTENT = b"id,name\n1,load\n2,bench\n"
 LIVENESS_PATH = "/api/health/"
 
+# Run by `manage.py shell -c` with LOAD_USERS set: that many users with 20 processed files each, one password
+# hashed once; prints their credentials and a first access token each as JSON (the plan's "users").
+SEED_SCRIPT = """
+import json, os
+from django.contrib.auth.hashers import make_password
+from rest_framework_simplejwt.tokens import AccessToken
+from apps.accounts.models import User
+from apps.files.models import UploadedFile
+password = "load-bench-password"
+hashed = make_password(password)  # once: hashing is deliberately slow
+users = User.objects.bulk_create(
+    User(email=f"load{number}@example.com", password=hashed) for number in range(int(os.environ["LOAD_USERS"]))
+)
+UploadedFile.objects.bulk_create(
+    UploadedFile(owner=user, key=f"uploads/{user.pk}/{i}/f.txt", filename=f"f{i}.txt", content_type="text/plain",
+                 size=100 + i, status="processed")
+    for user in users for i in range(20)
+)
+print(json.dumps([
+    {"email": user.email, "password": password, "access": str(AccessToken.for_user(user))} for user in users
+]))
+"""
+
 
 @dataclass(frozen=True)
 class Answer:

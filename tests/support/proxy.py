@@ -10,7 +10,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from support.services import free_port, wait_for_port, wait_for_port_closed
+from support.services import wait_for_port, wait_for_port_closed
 
 CHUNK_BYTES = 16 * 1024
 THROTTLED_CHUNK_BYTES = 4 * 1024
@@ -21,13 +21,16 @@ REMEMBERED_REQUESTS = 1000
 class TcpProxy:
     """Forwards every connection to its port to ``target_port``.
 
-    ``cut()`` closes the port and every connection through it (clients are refused, as by a server
-    that is down), ``restore()`` opens it again; ``throttle(bytes_per_second)`` slows what the server sends.
+    The port is the one the first ``restore()`` binds and keeps: a client may be told it before the server behind
+    it exists (set ``target_port`` then; until then connections are refused). ``cut()`` closes the port and every
+    connection through it (clients are refused, as by a server that is down), ``restore()`` opens it again;
+    ``throttle(bytes_per_second)`` slows what the server sends.
     """
 
-    def __init__(self, target_port: int) -> None:
+    def __init__(self, target_port: int | None = None) -> None:
         self.target_port = target_port
-        self.port = free_port()
+        # 0 until the first restore() binds a port the system picks; the same one on every later restore().
+        self.port = 0
         self.bytes_per_second: float | None = None
         self._lock = threading.Lock()
         self._connections: set[socket.socket] = set()
@@ -39,6 +42,7 @@ class TcpProxy:
         listener = socket.socket()
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.bind(("127.0.0.1", self.port))
+        self.port = listener.getsockname()[1]
         listener.listen(64)
         listener.settimeout(ACCEPT_POLL_SECONDS)
         self._listener = listener
@@ -74,6 +78,8 @@ class TcpProxy:
             except OSError:
                 return
             try:
+                if self.target_port is None:
+                    raise ConnectionRefusedError("no server behind the proxy yet")
                 server = socket.create_connection(("127.0.0.1", self.target_port))
             except OSError:
                 _close(client)
@@ -117,7 +123,7 @@ def _close(connection: socket.socket) -> None:
 
 
 @contextmanager
-def tcp_proxy(target_port: int) -> Iterator[TcpProxy]:
+def tcp_proxy(target_port: int | None = None) -> Iterator[TcpProxy]:
     """A TcpProxy accepting connections, cut at the end."""
     proxy = TcpProxy(target_port)
     proxy.restore()

@@ -25,9 +25,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import boto3
 import pytest
-from moto.server import ThreadedMotoServer
+from support.container_memory import (
+    HOST_MEMORY_BUDGET_MIB,
+    MemorySampler,
+    compose_memory_limits,
+    container_states,
+    table,
+)
 from support.containers import (
     ProjectImages,
     build,
@@ -37,7 +42,9 @@ from support.containers import (
     write_docker_shim,
 )
 from support.ec2_host import FAKE_AWS, LOGGING_OVERRIDE, create_compose_network, yaml_services
+from support.host_load import NotificationSockets, run_api_load, seed_users
 from support.projects import OptionSet, generate_option_set
+from support.s3 import EMULATOR_CREDENTIALS, s3_emulator
 from support.services import free_port
 
 # One worker runs the whole module: its tests share one compose stack (project "host_deploy"), and the images
@@ -50,6 +57,10 @@ HOST_PROJECT = OptionSet(
 FIRST, SECOND, BROKEN = "release-1", "release-2", "broken-3"
 SITE_HOST = "localhost"
 BENCH_MARKER = "ec2-deploy-figures: "
+MEMORY_MARKER = "ec2-host-memory: "
+PROJECT_NAME = "host_deploy"
+LOAD_USERS = 8
+LOAD_SECONDS = 20
 REQUEST_TIMEOUT_SECONDS = 120
 BUCKET = "host-deploy-media"
 SECRETS = {"django-secret": "k" * 50, "db-password": "host-deploy-db-password"}
@@ -169,20 +180,8 @@ def images(built_images: ProjectImages, tmp_path_factory: pytest.TempPathFactory
 @pytest.fixture(scope="module")
 def s3_endpoint() -> Iterator[str]:
     """moto on all interfaces, reached from the containers at the host's address."""
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="0.0.0.0", port=port)
-    server.start()
-    boto3.client(
-        "s3",
-        endpoint_url=f"http://127.0.0.1:{port}",
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-    ).create_bucket(Bucket=BUCKET)
-    # By address: moto would read the "host" in host.containers.internal as a virtual-hosted bucket name.
-    host_address = subprocess.run(["hostname", "-I"], capture_output=True, text=True, check=True).stdout.split()[0]
-    yield f"http://{host_address}:{port}"
-    server.stop()
+    with s3_emulator(BUCKET, reachable_from_containers=True) as endpoint:
+        yield endpoint
 
 
 def host_settings(http_port: int, s3_endpoint: str, images: ProjectImages) -> dict[str, str]:
@@ -193,8 +192,9 @@ def host_settings(http_port: int, s3_endpoint: str, images: ProjectImages) -> di
         "AWS_REGION": "us-east-1",
         "AWS_STORAGE_BUCKET_NAME": BUCKET,
         "AWS_S3_ENDPOINT_URL": s3_endpoint,
-        "AWS_ACCESS_KEY_ID": "test",
-        "AWS_SECRET_ACCESS_KEY": "test",
+        # The emulator checks presigned POSTs against these keys' signatures.
+        "AWS_ACCESS_KEY_ID": EMULATOR_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        "AWS_SECRET_ACCESS_KEY": EMULATOR_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
         "ALLOWED_HOSTS": f"{SITE_HOST},127.0.0.1",
         "CSRF_TRUSTED_ORIGINS": f"http://{SITE_HOST}",
         "SITE_URL": f"http://{SITE_HOST}",
@@ -212,8 +212,9 @@ def host_settings(http_port: int, s3_endpoint: str, images: ProjectImages) -> di
         "HTTP_PORT": str(http_port),
         # Published even with no certificate (TLS_MODE unset: off): a free port, not the host's 443.
         "HTTPS_PORT": str(free_port()),
-        # Two granian workers per web container; one keeps the cut-over's second container light here.
-        "WEB_CONCURRENCY": "1",
+        # The memory test's users all sign in from one address: the credential throttles would refuse most.
+        "AUTH_THROTTLE_RATE": "1000000/minute",
+        "AUTH_ACCOUNT_THROTTLE_RATE": "1000000/minute",
     }
 
 
@@ -279,8 +280,13 @@ def host(
 
 
 def load_paths() -> dict[str, int]:
-    """What the load requests: readiness, an API endpoint (anonymous: 401) and the frontend's home page."""
-    return {"/api/health/ready/": 200, "/api/auth/me/": 401, "/": 200}
+    """What the load requests: liveness, an API endpoint (anonymous: 401) and the frontend's home page.
+
+    Not readiness: it reports whether the dependencies answered within their short timeouts (the broker's is two
+    seconds), and on this VM podman pauses container traffic for seconds whenever a container starts or stops, so a
+    correct 503 from the old container would count as a lost request. deploy.sh checks readiness itself.
+    """
+    return {"/api/health/": 200, "/api/auth/me/": 401, "/": 200}
 
 
 def deploy_log(deployed: subprocess.CompletedProcess[str]) -> str:
@@ -312,6 +318,57 @@ def test_backend_container_runs_unprivileged_and_answers_liveness(host: Host) ->
         "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:8000/api/health/').status)",
     ).stdout.strip()
     assert status == "200"
+
+
+def answers_after_load(host: Host, users: list[dict[str, str]]) -> dict[str, bool]:
+    """Whether each service still does its job: readiness through nginx (web, PostgreSQL, Redis), the frontend's page,
+    a new websocket answering a ping, the worker answering Celery's ping, beat's process alive."""
+    containers = {state.service: state.name for state in container_states(PROJECT_NAME)}
+    socket = NotificationSockets(f"ws://127.0.0.1:{host.http_port}", f"http://{SITE_HOST}", users[:1])
+    with socket:
+        socket.ping()
+    worker = podman("exec", containers["worker"], "celery", "-A", "config.celery", "inspect", "ping", check=False)
+    beat = podman("exec", containers["beat"], "python", "-c", "import os; os.kill(1, 0)", check=False)
+    with Load(host.http_port, {"/api/health/ready/": 200, "/": 200}, threads=1) as checks:
+        while checks.ok + len(checks.failures) < 2:
+            time.sleep(0.1)
+    return {
+        "nginx, web, postgres, redis, frontend": checks.failures == [],
+        "websocket": socket.received.get("pong", 0) == 1,
+        "worker": worker.returncode == 0 and "pong" in worker.stdout,
+        "beat": beat.returncode == 0,
+    }
+
+
+def test_stack_within_its_memory_limits_survives_a_short_load(host: Host) -> None:
+    limits = compose_memory_limits(host.app_dir / "docker-compose.prod.yml")
+    assert sum(limits.values()) <= HOST_MEMORY_BUDGET_MIB, limits
+    users = seed_users(host.app_dir, host.environment, LOAD_USERS)
+    base_url = f"http://127.0.0.1:{host.http_port}"
+    with (
+        MemorySampler(PROJECT_NAME) as sampler,
+        NotificationSockets(f"ws://127.0.0.1:{host.http_port}", f"http://{SITE_HOST}", users) as sockets,
+        Load(host.http_port, {"/": 200}, threads=2) as pages,
+    ):
+        api = run_api_load(base_url, users, connections=LOAD_USERS, duration=LOAD_SECONDS)
+        sockets.wait_for("file.processed", timeout=60)
+    figures = sampler.figures()
+    # The limits compose declares are the ones the containers run under.
+    assert {row.service: round(row.limit) for row in figures} == limits
+    states = container_states(PROJECT_NAME)
+    assert [state for state in states if not state.healthy] == []
+    assert api["server_errors"] == 0 and api["connection_errors"] == {}, api
+    completed = api["endpoints"].get("complete", {"requests": 0, "statuses": {}})
+    assert completed["requests"] > 0 and completed["statuses"] == {"200": completed["requests"]}, api
+    assert pages.failures == [] and sockets.closed_early == [], (pages.failures[:10], sockets.closed_early)
+    assert sockets.received.get("file.processed", 0) > 0, sockets.received
+    assert answers_after_load(host, users) == dict.fromkeys(
+        ("nginx, web, postgres, redis, frontend", "websocket", "worker", "beat"), True
+    )
+    print(f"\n{table(figures)}")
+    # bench/host_memory.py reads this line.
+    requests = sum(endpoint["requests"] for endpoint in api["endpoints"].values())
+    print(f"\n{MEMORY_MARKER}{json.dumps({'services': [vars(row) for row in figures], 'api_requests': requests})}")
 
 
 def test_deploy_new_tag_answers_every_request(host: Host, images: ProjectImages, base_images: dict[str, float]) -> None:
@@ -387,3 +444,15 @@ def test_manage_runs_a_command_on_the_current_tag(host: Host) -> None:
         timeout=300,
     )
     assert failing.returncode != 0
+
+
+def test_redis_keeps_queued_work_across_a_restart(host: Host) -> None:
+    redis = {state.service: state.name for state in container_states(PROJECT_NAME)}["redis"]
+    assert podman("exec", redis, "redis-cli", "RPUSH", "djaws-restart-probe", "queued").stdout.strip() == "1"
+    podman("restart", "--time", "10", redis)
+    deadline = time.monotonic() + 60
+    while podman("exec", redis, "redis-cli", "PING", check=False).stdout.strip() != "PONG":
+        assert time.monotonic() < deadline, "redis did not come back"
+        time.sleep(0.5)
+    assert podman("exec", redis, "redis-cli", "LRANGE", "djaws-restart-probe", "0", "-1").stdout.split() == ["queued"]
+    podman("exec", redis, "redis-cli", "DEL", "djaws-restart-probe")

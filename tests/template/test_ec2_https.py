@@ -32,13 +32,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import boto3
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from moto.server import ThreadedMotoServer
 from support.containers import ProjectImages, podman
 from support.ec2_host import (
     create_compose_network,
@@ -48,6 +46,7 @@ from support.ec2_host import (
     write_tools,
 )
 from support.projects import OptionSet, generate_option_set
+from support.s3 import s3_emulator
 from support.services import free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("containers")]
@@ -283,19 +282,8 @@ def images(built_images: ProjectImages) -> Iterator[ProjectImages]:
 @pytest.fixture(scope="module")
 def s3_endpoint() -> Iterator[str]:
     """moto on all interfaces, reached from the containers at the host's address."""
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="0.0.0.0", port=port)
-    server.start()
-    boto3.client(
-        "s3",
-        endpoint_url=f"http://127.0.0.1:{port}",
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-    ).create_bucket(Bucket=BUCKET)
-    host_address = subprocess.run(["hostname", "-I"], capture_output=True, text=True, check=True).stdout.split()[0]
-    yield f"http://{host_address}:{port}"
-    server.stop()
+    with s3_emulator(BUCKET, reachable_from_containers=True) as endpoint:
+        yield endpoint
 
 
 def host_settings(http_port: int, https_port: int, s3_endpoint: str, images: ProjectImages, acme: AcmeServer) -> str:

@@ -149,7 +149,7 @@ def backend(
         redis = stack.enter_context(running(RedisServer()))
         s3_endpoint = stack.enter_context(s3_emulator(BUCKET))
         s3 = stack.enter_context(tcp_proxy(int(s3_endpoint.rsplit(":", 1)[1])))
-        database_url = create_database(python, project_backend, postgres.url, prefix="faults")
+        database_url = create_database(postgres.url, prefix="faults")
         web_port, websocket_port = free_port(), free_port()
         environment = {
             **uv_environment(),

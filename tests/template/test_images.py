@@ -23,11 +23,12 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 
 import pytest
-from support.backend import production_settings
+from support.backend import create_database, production_settings
 from support.containers import ProjectImages, podman
+from support.image_layers import RUNTIME_BASES, image_sizes
 from support.measure import wait_healthy
 from support.s3 import EMULATOR_CREDENTIALS, s3_emulator
-from support.services import Services, free_port, postgres_bin_dir
+from support.services import Services, free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.services, pytest.mark.xdist_group("containers")]
 
@@ -97,18 +98,6 @@ def asset_links(html: str) -> AssetLinks:
     links = AssetLinks()
     links.feed(html)
     return links
-
-
-def create_database(server_url: str) -> str:
-    """A fresh database on the session's PostgreSQL, so the migrations start from nothing; returns its URL."""
-    name = f"images_{uuid.uuid4().hex[:8]}"
-    subprocess.run(
-        [str(postgres_bin_dir() / "psql"), server_url, "--quiet", "--command", f"CREATE DATABASE {name}"],
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
-    return server_url.rsplit("/", 1)[0] + f"/{name}"
 
 
 def hardened_run(name: str, image: str, environment: dict[str, str], *arguments: str) -> tuple[str, ...]:
@@ -237,3 +226,17 @@ def test_container_runs_unprivileged_on_read_only_root(service: str, request: py
         written = container.exec("touch", path)
         assert written.returncode != 0 and "Read-only file system" in written.stderr, (path, written.stderr)
     assert container.exec("touch", "/tmp/probe").returncode == 0
+
+
+# What the project's own layers of each image may weigh, in MB: ~25% over what bench/image_sizes.py measures
+# (backend 138: the virtualenv with its bytecode, 133, and the app with its hashed static files; frontend 20: Next's
+# standalone server without sharp). A dependency added by accident, a copied node_modules or build tools in the
+# final stage go over it.
+PROJECT_LAYERS_BUDGET_MB = {"backend": 175, "frontend": 25}
+
+
+@pytest.mark.parametrize("image", ["backend", "frontend"])
+def test_project_layers_stay_within_their_size_budget(built_images: ProjectImages, image: str) -> None:
+    sizes = image_sizes(getattr(built_images, image), RUNTIME_BASES[image])
+    layers = [(round(layer.size_mb, 1), layer.created_by[:100]) for layer in sizes.project_layers]
+    assert sizes.project_mb <= PROJECT_LAYERS_BUDGET_MB[image], layers

@@ -110,30 +110,43 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new))
 
 
+def per_process_demo(project: Path) -> Path:
+    """demo.tfvars switched to stg/prod's layout: one on-demand service per process, ElastiCache."""
+    tfvars = project / "infra/terraform/ecs-fargate/envs/demo.tfvars"
+    edit(tfvars, 'task_layout                       = "packed"', 'task_layout = "per-process"')
+    edit(tfvars, 'capacity_provider                 = "FARGATE_SPOT"', 'capacity_provider = "FARGATE"')
+    edit(tfvars, 'redis                             = "container"', 'redis = "elasticache"')
+    edit(tfvars, 'db_instance_class        = "db.t4g.micro"', 'db_instance_class = "db.t3.micro"')
+    return tfvars
+
+
 def test_ecs_lines_follow_the_tfvars_and_the_price_table(rendered: Rendered, copy_of: Any) -> None:
     project = copy_of("ecs-fargate")
+    per_process_demo(project)
     price, usage = seoul(), json.loads(PRICES.read_text())["usage"]
     fargate = price["fargate"]["X86_64"]
     quarter_task = (0.25 * fargate["vcpu_hour"] + 0.5 * fargate["gb_hour"]) * HOURS
     before = estimate(cost_json(rendered, project, "--env", "demo"), "ecs-fargate", "demo")
     lines = amounts(before)
-    # demo.tfvars: five 0.25 vCPU / 512 MiB tasks, one each, public addresses, db.t3.micro, cache.t3.micro.
+    # service_sizes' defaults (variables.tf): five 0.25 vCPU / 512 MiB tasks, one each, public addresses;
+    # db.t3.micro, cache.t3.micro.
     assert lines["fargate_web"] == pytest.approx(quarter_task, abs=0.006)
     assert lines["public_ipv4"] == pytest.approx((5 + 2) * price["public_ipv4_hour"] * HOURS, abs=0.006)
     assert lines["nat_gateway"] is None
     assert lines["rds_instance"] == pytest.approx(price["rds_postgres_hour"]["db.t3.micro"] * HOURS, abs=0.006)
     assert lines["rds_storage"] == pytest.approx(20 * price["rds_gp3_gb_month"], abs=0.006)
     assert lines["elasticache"] == pytest.approx(price["elasticache_node_hour"]["cache.t3.micro"] * HOURS, abs=0.006)
+    assert lines["fargate_packed"] is None
     assert before["hourly_usd"] == pytest.approx(before["monthly_usd"] / HOURS, abs=0.006)
     assert before["daily_usd"] == pytest.approx(before["monthly_usd"] * 24 / HOURS, abs=0.006)
 
     tfvars = project / "infra/terraform/ecs-fargate/envs/demo.tfvars"
     edit(
-        tfvars,
+        project / "infra/terraform/ecs-fargate/variables.tf",
         "web       = { cpu = 256, memory = 512, desired_count = 1 }",
         "web = { cpu = 256, memory = 512, desired_count = 3 }",
     )
-    edit(tfvars, 'db_instance_class        = "db.t3.micro"', 'db_instance_class = "db.t3.small"')
+    edit(tfvars, 'db_instance_class = "db.t3.micro"', 'db_instance_class = "db.t3.small"')
     # Not in the tfvars: the default in variables.tf drives it.
     storage_default = 'description = "Initial RDS storage in GiB (gp3)."\n  type        = number\n  default     = '
     edit(project / "infra/terraform/ecs-fargate/variables.tf", storage_default + "20\n", storage_default + "50\n")
@@ -154,9 +167,54 @@ def test_ecs_lines_follow_the_tfvars_and_the_price_table(rendered: Rendered, cop
     assert after["monthly_usd"] - before["monthly_usd"] == pytest.approx(sum(moved.values()), abs=0.05)
 
 
+def test_the_packed_demo_is_one_spot_task_with_redis_inside_and_costs_at_most_65(
+    rendered: Rendered, copy_of: Any
+) -> None:
+    """demo.tfvars: every process in one 0.25 vCPU / 1 GiB Spot task, Redis in it, one task address."""
+    project = copy_of("ecs-fargate")
+    price, usage = seoul(), json.loads(PRICES.read_text())["usage"]
+    document = json.loads(PRICES.read_text())
+    spot = document["fargate_spot"]["fraction_of_on_demand"]
+    fargate = price["fargate"]["X86_64"]
+    on_demand = (0.25 * fargate["vcpu_hour"] + 1 * fargate["gb_hour"]) * HOURS
+    before = estimate(cost_json(rendered, project, "--env", "demo"), "ecs-fargate", "demo")
+    lines = amounts(before)
+    assert lines["fargate_packed"] == pytest.approx(on_demand * spot, abs=0.006)
+    assert all(lines[f"fargate_{process}"] is None for process in ("web", "websocket", "frontend", "worker", "beat"))
+    # The packed task's one address and the load balancer's two.
+    assert lines["public_ipv4"] == pytest.approx(3 * price["public_ipv4_hour"] * HOURS, abs=0.006)
+    assert lines["elasticache"] is None and lines["elasticache_snapshots"] is None
+    assert lines["rds_instance"] == pytest.approx(price["rds_postgres_hour"]["db.t4g.micro"] * HOURS, abs=0.006)
+    details = {line["key"]: line["detail"] for line in before["lines"]}
+    # Six containers write logs (five processes and Redis); alarms: 6 stack-wide, 3 target groups, CPU and memory.
+    assert details["logs"].startswith("1.3 GB in (6 containers 1.2 GB, RDS 0.1 GB)")
+    assert details["alarms"] == "11 alarms"
+    assert before["monthly_usd"] <= 65, "the issue's target: the ECS demo with every process for at most $65"
+    assert any("Fargate Spot is priced at 33% of on demand" in note for note in before["notes"])
+
+    tfvars = project / "infra/terraform/ecs-fargate/envs/demo.tfvars"
+    edit(tfvars, 'capacity_provider                 = "FARGATE_SPOT"', 'capacity_provider = "FARGATE"')
+    on_demand_lines = amounts(estimate(cost_json(rendered, project, "--env", "demo"), "ecs-fargate", "demo"))
+    moved = {key: (on_demand_lines[key] or 0) - (value or 0) for key, value in lines.items()}
+    for key, change in moved.items():
+        expected = on_demand * (1 - spot) if key == "fargate_packed" else 0.0
+        assert change == pytest.approx(expected, abs=0.011), key
+
+    edit(tfvars, 'redis                             = "container"', 'redis = "elasticache"')
+    managed = amounts(estimate(cost_json(rendered, project, "--env", "demo"), "ecs-fargate", "demo"))
+    assert managed["elasticache"] == pytest.approx(price["elasticache_node_hour"]["cache.t3.micro"] * HOURS, abs=0.006)
+    # One stream fewer: Redis is no longer a container writing to CloudWatch.
+    assert managed["logs"] == pytest.approx(
+        (lines["logs"] or 0)
+        - usage["log_gb_per_process_month"] * (price["logs_ingest_gb"] + price["logs_store_gb_month"] * 7 / 30),
+        abs=0.006,
+    )
+
+
 def test_nat_gateway_replaces_the_task_addresses(rendered: Rendered, copy_of: Any) -> None:
     project = copy_of("ecs-fargate")
     price = seoul()
+    per_process_demo(project)
     edit(
         project / "infra/terraform/ecs-fargate/envs/demo.tfvars",
         "enable_nat_gateway = false",
@@ -262,12 +320,13 @@ def test_bad_input_is_one_line_and_exit_2(rendered: Rendered, copy_of: Any) -> N
     assert "prod.tfvars line" in result.stderr and "not a literal value" in result.stderr
 
 
-def count_blocks(stack: Path, resource_type: str, running: list[str]) -> int:
-    """Resources of one type the stack's Terraform creates, for_each and count evaluated for these processes."""
+def count_blocks(stack: Path, resource_type: str, running: list[str], services: int) -> int:
+    """Resources of one type the stack's Terraform creates, for_each and count evaluated for these processes
+    and this many ECS services (one in the packed layout)."""
     multiplicity = {
         "": 1,
-        "for_each = local.enabled_services": len(running),
-        "for_each = local.load_balanced_services": len([p for p in running if p in ("web", "websocket", "frontend")]),
+        "for_each = local.ecs_services": services,
+        "for_each = local.load_balanced": len([p for p in running if p in ("web", "websocket", "frontend")]),
     }
     total = 0
     for path in sorted(stack.glob("*.tf")):
@@ -286,11 +345,11 @@ def test_monitoring_counts_match_the_terraform(rendered: Rendered) -> None:
         stack = project / "infra/terraform" / target
         entry = estimate(cost_json(rendered, project, "--env", "demo", "--target", target), target, "demo")
         details = {line["key"]: line["detail"] for line in entry["lines"]}
-        # demo has no autoscaling, so every alarm is one the Terraform declares.
-        assert int(details["alarms"].split()[0]) == count_blocks(stack, "aws_cloudwatch_metric_alarm", running)
-        assert int(details["dashboards"].split()[0]) == count_blocks(stack, "aws_cloudwatch_dashboard", running)
+        # demo has no autoscaling, so every alarm is one the Terraform declares; its packed layout is one service.
+        assert int(details["alarms"].split()[0]) == count_blocks(stack, "aws_cloudwatch_metric_alarm", running, 1)
+        assert int(details["dashboards"].split()[0]) == count_blocks(stack, "aws_cloudwatch_dashboard", running, 1)
         if target == "ec2-all-in-one":
-            filters = count_blocks(stack, "aws_cloudwatch_log_metric_filter", running)
+            filters = count_blocks(stack, "aws_cloudwatch_log_metric_filter", running, 1)
             assert details["custom_metrics"].startswith(f"{filters} from request log lines")
 
 

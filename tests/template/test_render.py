@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 from support.commands import beat_command, web_command, worker_command
+from support.container_memory import HOST_MEMORY_BUDGET_MIB, compose_memory_limits
 from support.projects import OPTION_SETS, OPTION_SETS_BY_NAME
 
 from djaws.generate import TEMPLATE_DIR, generate
@@ -275,3 +276,71 @@ def test_alarm_email_is_the_author_unless_a_placeholder(
     envs = generate(answers, tmp_path).path / "infra" / "terraform" / target / "envs"
     rendered = {env: ALARM_EMAIL_LINE.findall((envs / f"{env}.tfvars").read_text()) for env in ENVIRONMENTS}
     assert rendered == {"demo": [""], "dev": [""], "stg": [alarm_email], "prod": [alarm_email]}
+
+
+@pytest.fixture(scope="module")
+def ec2_renders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Every option set rendered for the EC2 host (as written, only some of them target it)."""
+    output = tmp_path_factory.mktemp("ec2-renders")
+    return {
+        option_set.name: generate({**option_set.full_answers(), "aws_deployment": "ec2-all-in-one"}, output).path
+        for option_set in OPTION_SETS
+    }
+
+
+def readme_memory_table(readme: str) -> dict[str, int]:
+    """The README's "Memory on the EC2 host" table: service -> limit in MiB."""
+    section = readme.split("### Memory on the EC2 host", 1)[1].split("\n#", 1)[0]
+    return {match[1]: int(match[2]) for match in re.finditer(r"^\| (\w+) \| (\d+) \|", section, re.MULTILINE)}
+
+
+def compose_budget_comment(compose: str) -> dict[str, int]:
+    """The compose file's "Memory budget" comment: service -> MiB."""
+    block = compose.split("# Memory budget", 1)[1].split("\n", 1)[1]
+    lines = block.split("\n# A ", 1)[0].splitlines()
+    return {match[1]: int(match[2]) for line in lines if (match := re.match(r"^#\s+(\w+)\s+(\d+)\b", line))}
+
+
+@pytest.mark.parametrize("name", OPTION_SET_NAMES)
+def test_ec2_memory_budget_is_one_figure_per_service_and_fits_the_host(ec2_renders: dict[str, Path], name: str) -> None:
+    project = ec2_renders[name]
+    limits = compose_memory_limits(project / "docker-compose.prod.yml")
+    assert compose_budget_comment((project / "docker-compose.prod.yml").read_text()) == limits
+    assert readme_memory_table((project / "README.md").read_text()) == limits
+    assert sum(limits.values()) <= HOST_MEMORY_BUDGET_MIB, limits
+    answers = answers_of(name)
+    processes = {"websocket": answers["use_websocket"] == "y", "worker": answers["use_celery"] == "y"}
+    processes |= {"beat": answers["use_celery"] == "y", "frontend": answers["frontend"] != "none"}
+    assert {service: service in limits for service in processes} == processes
+
+
+@pytest.mark.parametrize("name", OPTION_SET_NAMES)
+def test_nginx_waits_until_every_upstream_it_names_is_healthy(ec2_renders: dict[str, Path], name: str) -> None:
+    project = ec2_renders[name]
+    services = yaml.safe_load((project / "docker-compose.prod.yml").read_text())["services"]
+    upstreams = set(re.findall(r"proxy_pass http://(\w+);", (project / "deploy/ec2/nginx-site.conf").read_text()))
+    assert "web" in upstreams
+    assert services["nginx"]["depends_on"] == {upstream: {"condition": "service_healthy"} for upstream in upstreams}
+    assert all(services[upstream].get("healthcheck") for upstream in upstreams)
+
+
+@pytest.mark.parametrize("name", OPTION_SET_NAMES)
+def test_ec2_process_sizes_are_read_by_the_processes(ec2_renders: dict[str, Path], name: str) -> None:
+    """Every *_CONCURRENCY the host's compose file sets is read by the backend (no setting that does nothing)."""
+    project = ec2_renders[name]
+    backend_environment = yaml.safe_load((project / "docker-compose.prod.yml").read_text())["x-backend"]["environment"]
+    sizes = {variable for variable in backend_environment if variable.endswith("_CONCURRENCY")}
+    code = "\n".join(path.read_text() for path in (project / "backend/config").glob("*.py"))
+    assert sizes >= {"WEB_CONCURRENCY"}
+    assert {variable for variable in sizes if f'"{variable}"' not in code} == set()
+
+
+@pytest.mark.parametrize("name", OPTION_SET_NAMES)
+def test_ec2_redis_persists_to_a_volume(ec2_renders: dict[str, Path], name: str) -> None:
+    compose = yaml.safe_load((ec2_renders[name] / "docker-compose.prod.yml").read_text())
+    redis = compose["services"]["redis"]
+    command = redis["command"]
+    assert command[command.index("--appendonly") + 1] == "yes"
+    assert command[command.index("--maxmemory-policy") + 1] == "noeviction"
+    volume, mount = redis["volumes"][0].split(":")
+    assert mount == "/data" and volume in compose["volumes"]

@@ -81,7 +81,7 @@ def valid_generic(name: str) -> bool:
 
 VALIDATORS = {
     "alb": valid_elb,
-    "target_group_backend": valid_elb,
+    "target_group_web": valid_elb,
     "target_group_frontend": valid_elb,
     "target_group_websocket": valid_elb,
     "media_bucket": valid_bucket,

@@ -40,3 +40,5 @@ class NamingExtension(Extension):
         environment.filters["project_slug"] = naming.project_slug
         environment.filters["resource_prefix"] = naming.resource_prefix
         environment.globals["aws_names"] = lambda project_name: naming.derive_names(project_name).as_dict()
+        # tojson keeps the naming module's order: names.json lists the environments from demo to prod.
+        environment.policies["json.dumps_kwargs"] = {"sort_keys": False}

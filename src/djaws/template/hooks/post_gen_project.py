@@ -26,6 +26,7 @@ ONLY_WITH_WEBSOCKET = [
     "backend/config/websocket.py",
     "backend/apps/notifications",
     "backend/tests/test_websocket.py",
+    "backend/tests/test_websocket_server.py",
 ]
 ONLY_WITH_FRONTEND = ["frontend"]
 ONLY_FOR_TARGET = {

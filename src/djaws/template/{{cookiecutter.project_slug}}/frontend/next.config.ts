@@ -26,6 +26,10 @@ const nextConfig: NextConfig = {
   turbopack: { root: appRoot },
   reactStrictMode: true,
   poweredByHeader: false,
+  // The app serves no optimised images: without the optimiser its native library (sharp, ~28 MB) stays out of
+  // the standalone server. next/image still works, serving the images as they are.
+  images: { unoptimized: true },
+  outputFileTracingExcludes: { "*": ["node_modules/sharp/**", "node_modules/@img/**"] },
   // Django's URLs end with a slash: keep it instead of redirecting /api/x/ to /api/x.
   skipTrailingSlashRedirect: true,
   env: {

@@ -291,6 +291,8 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+# Pages name only the hashed copies (the static tag reads the manifest): the originals stay out of the image.
+WHITENOISE_KEEP_ONLY_HASHED_FILES = True
 
 # --- HTTPS: only where the site really is served over HTTPS ---------------------------------------
 # Forcing HTTPS on a site without a certificate locks everyone out, so this is opt-in

@@ -92,11 +92,23 @@ def api(user: User) -> APIClient:
 
 @pytest.fixture
 def s3_bucket(settings: pytest.FixtureRequest) -> Iterator[object]:
-    """An S3 bucket in moto's in-process mock, with the settings pointing at it."""
+    """An S3 bucket in moto's in-process mock, with the settings pointing at it.
+
+    Posted forms and conditional copies are checked as S3 checks them (tests/s3_post_policy.py,
+    tests/s3_copy_conditions.py): moto alone accepts any post and ignores x-amz-copy-source-if-match.
+    """
     import boto3
     from moto import mock_aws
 
-    with mock_aws():
+    from tests.s3_copy_conditions import enforcing_copy_source_if_match
+    from tests.s3_post_policy import enforcing_post_policies
+
+    with (
+        mock_aws(),
+        # mock_aws sets fake credentials in the environment; the backend signs its forms with them.
+        enforcing_post_policies({os.environ["AWS_ACCESS_KEY_ID"]: os.environ["AWS_SECRET_ACCESS_KEY"]}),
+        enforcing_copy_source_if_match(),
+    ):
         settings.FILE_STORAGE = "s3"
         settings.AWS_STORAGE_BUCKET_NAME = "test-media-bucket"
         settings.AWS_REGION = "us-east-1"

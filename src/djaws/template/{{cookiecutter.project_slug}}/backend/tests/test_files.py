@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from datetime import timedelta
 from typing import Any
 
@@ -102,11 +103,80 @@ def test_full_flow_upload_complete_process_list_download(
     assert "attachment" in fetched["Content-Disposition"]
 
 
+def test_completion_records_the_measured_size_and_time(api: APIClient) -> None:
+    """The declared size is what the client claimed; the record keeps what storage holds."""
+    response = api.post("/api/files/uploads/", {"filename": "people.csv", "content_type": "text/csv", "size": 1000})
+    ticket = response.json()
+    assert post_form(ticket, CONTENT) == 204
+    completed = api.post(f"/api/files/{ticket['file']['id']}/complete/").json()
+    assert completed["size"] == len(CONTENT)
+    record = UploadedFile.objects.get(pk=ticket["file"]["id"])
+    assert (record.size, record.status) == (len(CONTENT), "uploaded")
+    assert record.created_at <= record.uploaded_at <= timezone.now()
+
+
+def test_a_file_exactly_at_the_limit_completes(api: APIClient, settings: Any) -> None:
+    settings.FILE_UPLOAD_MAX_BYTES = len(CONTENT)
+    ticket = start_upload(api)
+    assert post_form(ticket, CONTENT) == 204
+    assert api.post(f"/api/files/{ticket['file']['id']}/complete/").status_code == 200
+
+
+def test_a_completion_whose_object_changes_during_the_check_conflicts(
+    api: APIClient, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The browser posts the form again between the check and the move: nothing moves, completing again works."""
+    ticket = start_upload(api)
+    assert post_form(ticket, CONTENT) == 204
+    check = LocalUploadStorage.stat_incoming
+
+    def check_then_post_again(storage: LocalUploadStorage, key: str) -> object:
+        checked = check(storage, key)
+        assert post_form(ticket, CONTENT + b"3,Katherine Johnson\n") == 204
+        return checked
+
+    monkeypatch.setattr(LocalUploadStorage, "stat_incoming", check_then_post_again)
+    response = api.post(f"/api/files/{ticket['file']['id']}/complete/")
+    assert response.status_code == 409
+    assert response.json() == {"detail": "the file changed while it was being checked; complete the upload again"}
+    record = UploadedFile.objects.get(pk=ticket["file"]["id"])
+    assert (record.status, record.uploaded_at) == ("pending", None)
+    assert LocalUploadStorage(settings.MEDIA_ROOT).stat(record.key) is None
+    monkeypatch.undo()
+    again = api.post(f"/api/files/{ticket['file']['id']}/complete/").json()
+    assert (again["status"], again["size"]) == ("uploaded", len(CONTENT) + len(b"3,Katherine Johnson\n"))
+
+
 def test_complete_before_upload_conflicts(api: APIClient) -> None:
     ticket = start_upload(api)
     response = api.post(f"/api/files/{ticket['file']['id']}/complete/")
     assert response.status_code == 409
     assert UploadedFile.objects.get(pk=ticket["file"]["id"]).status == "pending"
+
+
+@pytest.mark.parametrize(
+    ("limit", "stored_type", "reason"),
+    [
+        # The limit was lowered after the form was signed.
+        (8, "text/csv", f"the file is {len(CONTENT)} bytes; the limit is 8"),
+        # Bytes that did not come through the form (which stores the signed type).
+        (1024, "application/pdf", "the stored content type 'application/pdf' differs from 'text/csv'"),
+    ],
+)
+def test_a_refused_completion_deletes_the_bytes_and_fails_the_file(
+    api: APIClient, settings: Any, limit: int, stored_type: str, reason: str
+) -> None:
+    ticket = start_upload(api)
+    incoming = ticket["upload"]["fields"]["key"]
+    LocalUploadStorage(settings.MEDIA_ROOT).save(incoming, stored_type, [CONTENT])
+    settings.FILE_UPLOAD_MAX_BYTES = limit
+    response = api.post(f"/api/files/{ticket['file']['id']}/complete/")
+    assert response.status_code == 400
+    assert response.json()["detail"] == reason
+    record = UploadedFile.objects.get(pk=ticket["file"]["id"])
+    assert (record.status, record.failure_reason, record.uploaded_at) == ("failed", reason, None)
+    assert not any(path.is_file() for path in settings.MEDIA_ROOT.rglob("*"))
+    assert api.get(f"/api/files/{ticket['file']['id']}/download/").status_code == 409
 
 
 def test_download_before_upload_conflicts(api: APIClient) -> None:
@@ -233,6 +303,26 @@ def test_an_object_changed_after_its_check_is_not_moved(api: APIClient, settings
     storage = get_upload_storage()
     checked = storage.stat_incoming(record.key)
     assert post_form(ticket, CONTENT + b"3,Katherine Johnson\n") == 204
+    with pytest.raises(UploadChanged) as changed:
+        storage.confirm(record.key, checked)
+    assert changed.value.args == (record.key,)
+    assert storage.stat(record.key) is None
+
+
+def test_a_same_size_rewrite_after_the_check_is_not_moved(api: APIClient, settings: Any) -> None:
+    """The local version is the file's modification time and size: other bytes of the same length count too."""
+    from apps.files.storage import UploadChanged, get_upload_storage
+
+    ticket = start_upload(api)
+    assert post_form(ticket, CONTENT) == 204
+    record = UploadedFile.objects.get(pk=ticket["file"]["id"])
+    storage = get_upload_storage()
+    checked = storage.stat_incoming(record.key)
+    assert post_form(ticket, CONTENT.upper()) == 204
+    # A later write: the clock may not have ticked between the two posts of this test.
+    incoming = settings.MEDIA_ROOT / ticket["upload"]["fields"]["key"]
+    written = incoming.stat().st_mtime_ns + 1_000_000
+    os.utime(incoming, ns=(written, written))
     with pytest.raises(UploadChanged):
         storage.confirm(record.key, checked)
     assert storage.stat(record.key) is None

@@ -44,12 +44,18 @@ def test_process_task_records_checksum_and_type(user: User) -> None:
     assert upload.detected_type == "text/plain"
 
 
-def test_process_task_ignores_files_not_waiting(user: User) -> None:
+def test_process_task_ignores_files_not_waiting(user: User, monkeypatch: pytest.MonkeyPatch) -> None:
     from apps.files.tasks import process_uploaded_file
 
     upload = make_uploaded_file(user, b"x")
-    UploadedFile.objects.filter(pk=upload.pk).update(status="processed")
+    UploadedFile.objects.filter(pk=upload.pk).update(status="processed", detected_type="text/plain")
+    before = UploadedFile.objects.filter(pk=upload.pk).values().get()
+    notified: list[tuple] = []
+    monkeypatch.setattr(processing, "notify_user", lambda *arguments: notified.append(arguments))
     assert process_uploaded_file.apply(args=[str(upload.pk)]).get() is None
+    # Not even the attempt counter moves, and the owner hears nothing.
+    assert UploadedFile.objects.filter(pk=upload.pk).values().get() == before
+    assert notified == []
 
 
 def test_purge_task_removes_stale_pending_uploads(user: User) -> None:

@@ -11,7 +11,8 @@ locals {
       "${local.arn_prefix}:ecr:${var.aws_region}:${local.account_id}:repository/${repository}"
     ]
   ])
-  ecs_services = ["web", "websocket", "frontend", "worker", "beat"]
+  # Every service and family name either task layout uses (app: the packed layout's one service).
+  ecs_services = ["web", "websocket", "frontend", "worker", "beat", "app"]
   ecs_service_arns = flatten([
     for names in local.environments : [
       for service in local.ecs_services :
@@ -41,9 +42,11 @@ locals {
   # `ops backup` / `ops backups`: each environment's database instance, its manual snapshots
   # (<instance>-manual-<time>) and automated ones (rds:<instance>-<time>); on EC2, the media bucket's dumps.
   rds_instance_arns = [for names in local.environments : "${local.arn_prefix}:rds:${var.aws_region}:${local.account_id}:db:${names.rds_instance}"]
+  # A manual snapshot's <instance> is shortened as ops does it (its first 40 characters, trailing
+  # hyphens dropped), so that "<instance>-manual-YYYYMMDD-HHMMSS" fits RDS's 63 characters.
   rds_snapshot_arns = flatten([
     for names in local.environments : [
-      "${local.arn_prefix}:rds:${var.aws_region}:${local.account_id}:snapshot:${names.rds_instance}-manual-*",
+      "${local.arn_prefix}:rds:${var.aws_region}:${local.account_id}:snapshot:${replace(substr(names.rds_instance, 0, 40), "/-+$/", "")}-manual-*",
       "${local.arn_prefix}:rds:${var.aws_region}:${local.account_id}:snapshot:rds:${names.rds_instance}-*",
     ]
   ])

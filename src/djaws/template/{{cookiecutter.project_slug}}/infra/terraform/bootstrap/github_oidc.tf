@@ -16,7 +16,7 @@ locals {
   arn_prefix     = "arn:${data.aws_partition.current.partition}"
   environments   = values(local.project.environments)
 
-  github_subjects   = [for environment in var.github_environments : "repo:${local.repository}:environment:${environment}"]
+  github_subjects   = [for environment in keys(local.project.environments) : "repo:${local.repository}:environment:${environment}"]
   oidc_provider_arn = local.github_enabled ? one(concat(aws_iam_openid_connect_provider.github[*].arn, data.aws_iam_openid_connect_provider.github[*].arn)) : ""
 
   # Who may assume either role: this repository's jobs in its GitHub environments, nothing else.

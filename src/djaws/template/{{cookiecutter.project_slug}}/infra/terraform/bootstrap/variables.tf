@@ -14,12 +14,6 @@ variable "github_repository" {
   type        = string
 }
 
-variable "github_environments" {
-  description = "GitHub environments whose jobs may assume the deploy and infrastructure roles (ops init creates them)."
-  type        = list(string)
-  default     = ["demo", "dev", "stg", "prod"]
-}
-
 variable "create_github_oidc_provider" {
   description = "Create the account's GitHub OIDC provider. Set false when the account already has one (there can be only one per URL)."
   type        = bool

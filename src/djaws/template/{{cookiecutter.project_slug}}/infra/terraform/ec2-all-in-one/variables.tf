@@ -10,8 +10,8 @@ variable "environment" {
   type        = string
 
   validation {
-    condition     = contains(["demo", "dev", "stg", "prod"], var.environment)
-    error_message = "environment must be one of demo, dev, stg, prod."
+    condition     = contains(keys(local.project.environments), var.environment)
+    error_message = "environment must be one of the environments in infra/names.json."
   }
 }
 

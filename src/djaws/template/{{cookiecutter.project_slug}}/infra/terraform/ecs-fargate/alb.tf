@@ -18,17 +18,20 @@ resource "aws_lb" "main" {
   enable_deletion_protection = var.deletion_protection
 }
 
-resource "aws_lb_target_group" "backend" {
+# One target group per load-balanced process (locals.tf), on its port and health-check path.
+resource "aws_lb_target_group" "process" {
   #checkov:skip=CKV_AWS_378:TLS ends at the load balancer; traffic to the tasks stays inside the VPC.
-  name                 = local.names.target_group_backend
-  port                 = 8000
+  for_each = local.load_balanced
+
+  name                 = local.names["target_group_${each.key}"]
+  port                 = each.value.port
   protocol             = "HTTP"
   target_type          = "ip"
   vpc_id               = aws_vpc.main.id
   deregistration_delay = var.deregistration_delay_seconds
 
   health_check {
-    path                = "/api/health/"
+    path                = each.value.health_check_path
     matcher             = "200"
     interval            = 15
     timeout             = 5
@@ -37,50 +40,23 @@ resource "aws_lb_target_group" "backend" {
   }
 }
 
-resource "aws_lb_target_group" "websocket" {
-  #checkov:skip=CKV_AWS_378:TLS ends at the load balancer; traffic to the tasks stays inside the VPC.
-  count = var.enable_websocket ? 1 : 0
-
-  name                 = local.names.target_group_websocket
-  port                 = 8001
-  protocol             = "HTTP"
-  target_type          = "ip"
-  vpc_id               = aws_vpc.main.id
-  deregistration_delay = var.deregistration_delay_seconds
-
-  health_check {
-    path                = "/api/health/"
-    matcher             = "200"
-    interval            = 15
-    timeout             = 5
-    healthy_threshold   = 2
-    unhealthy_threshold = 3
-  }
+moved {
+  from = aws_lb_target_group.backend
+  to   = aws_lb_target_group.process["web"]
 }
 
-resource "aws_lb_target_group" "frontend" {
-  #checkov:skip=CKV_AWS_378:TLS ends at the load balancer; traffic to the tasks stays inside the VPC.
-  count = var.enable_frontend ? 1 : 0
+moved {
+  from = aws_lb_target_group.websocket[0]
+  to   = aws_lb_target_group.process["websocket"]
+}
 
-  name                 = local.names.target_group_frontend
-  port                 = 3000
-  protocol             = "HTTP"
-  target_type          = "ip"
-  vpc_id               = aws_vpc.main.id
-  deregistration_delay = var.deregistration_delay_seconds
-
-  health_check {
-    path                = "/"
-    matcher             = "200"
-    interval            = 15
-    timeout             = 5
-    healthy_threshold   = 2
-    unhealthy_threshold = 3
-  }
+moved {
+  from = aws_lb_target_group.frontend[0]
+  to   = aws_lb_target_group.process["frontend"]
 }
 
 locals {
-  default_target_group_arn = var.enable_frontend ? aws_lb_target_group.frontend[0].arn : aws_lb_target_group.backend.arn
+  default_target_group_arn = aws_lb_target_group.process[var.enable_frontend ? "frontend" : "web"].arn
   # Path rules go on the listener that serves the site: HTTPS when there is a certificate.
   serving_listener_arn = local.https_enabled ? aws_lb_listener.https[0].arn : aws_lb_listener.http.arn
 }
@@ -133,7 +109,7 @@ resource "aws_lb_listener_rule" "api" {
 
   action {
     type             = "forward"
-    target_group_arn = aws_lb_target_group.backend.arn
+    target_group_arn = aws_lb_target_group.process["web"].arn
   }
 
   condition {
@@ -151,7 +127,7 @@ resource "aws_lb_listener_rule" "websocket" {
 
   action {
     type             = "forward"
-    target_group_arn = aws_lb_target_group.websocket[0].arn
+    target_group_arn = aws_lb_target_group.process["websocket"].arn
   }
 
   condition {

@@ -1,13 +1,14 @@
 # Target tracking (stg/prod): every scaled service holds its average CPU; web and frontend also hold
-# ALB requests per task. Beat is never scaled: it must run exactly once.
+# ALB requests per task. Beat is never scaled: it must run exactly once. The packed layout
+# (task_layout = "packed") runs beat in its one task, so it never scales (variables.tf refuses both).
 #
 # Services start with zero tasks and a placeholder image (ecs.tf). Scaling is registered suspended,
 # so no alarm can raise a service to min_capacity before there is an image to run: `ops deploy`
 # resumes it once its first release is verified. Terraform ignores suspended_state from then on.
 
 locals {
-  scaled_services         = var.autoscaling_enabled ? toset([for service in ["web", "websocket", "frontend", "worker"] : service if local.services[service]]) : toset([])
-  request_scaled_services = toset([for service in local.scaled_services : service if contains(["web", "frontend"], service)])
+  scaled_services         = var.autoscaling_enabled ? toset([for name in keys(local.ecs_services) : name if name != "beat"]) : toset([])
+  request_scaled_services = toset([for name in local.scaled_services : name if contains(["web", "frontend"], name)])
 }
 
 resource "aws_appautoscaling_target" "service" {

@@ -45,13 +45,8 @@ resource "aws_sns_topic_subscription" "alarm_email" {
 }
 
 locals {
-  target_group_arn_suffixes = {
-    web       = aws_lb_target_group.backend.arn_suffix
-    websocket = var.enable_websocket ? aws_lb_target_group.websocket[0].arn_suffix : null
-    frontend  = var.enable_frontend ? aws_lb_target_group.frontend[0].arn_suffix : null
-  }
-  load_balanced_services = toset([for service in ["web", "websocket", "frontend"] : service if local.services[service]])
-  alarm_actions          = [aws_sns_topic.alarms.arn]
+  target_group_arn_suffixes = { for name, group in aws_lb_target_group.process : name => group.arn_suffix }
+  alarm_actions             = [aws_sns_topic.alarms.arn]
 }
 
 resource "aws_cloudwatch_metric_alarm" "alb_5xx" {
@@ -87,9 +82,9 @@ resource "aws_cloudwatch_metric_alarm" "target_5xx" {
 }
 
 resource "aws_cloudwatch_metric_alarm" "unhealthy_hosts" {
-  for_each = local.load_balanced_services
+  for_each = local.load_balanced
 
-  alarm_name          = "${local.service_names[each.key]}-unhealthy-hosts"
+  alarm_name          = "${local.family_names[each.key]}-unhealthy-hosts"
   alarm_description   = "A ${each.key} task fails its load-balancer health check"
   namespace           = "AWS/ApplicationELB"
   metric_name         = "UnHealthyHostCount"
@@ -105,9 +100,9 @@ resource "aws_cloudwatch_metric_alarm" "unhealthy_hosts" {
 }
 
 resource "aws_cloudwatch_metric_alarm" "service_cpu" {
-  for_each = local.enabled_services
+  for_each = local.ecs_services
 
-  alarm_name          = "${local.service_names[each.key]}-cpu"
+  alarm_name          = "${local.family_names[each.key]}-cpu"
   alarm_description   = "${each.key} CPU above ${var.alarm_cpu_percent}%"
   namespace           = "AWS/ECS"
   metric_name         = "CPUUtilization"
@@ -123,9 +118,9 @@ resource "aws_cloudwatch_metric_alarm" "service_cpu" {
 }
 
 resource "aws_cloudwatch_metric_alarm" "service_memory" {
-  for_each = local.enabled_services
+  for_each = local.ecs_services
 
-  alarm_name          = "${local.service_names[each.key]}-memory"
+  alarm_name          = "${local.family_names[each.key]}-memory"
   alarm_description   = "${each.key} memory above ${var.alarm_memory_percent}%"
   namespace           = "AWS/ECS"
   metric_name         = "MemoryUtilization"

@@ -1,13 +1,15 @@
 # One CloudWatch dashboard per environment (output dashboard_url): traffic, 5xx and p95 latency at the
 # load balancer, CPU and memory per ECS service, the database and Redis, every alarm's state and the
-# latest errors. Widgets are laid out two to a row in list order.
+# latest errors. Widgets are laid out two to a row in list order. Redis in the packed task
+# (var.redis = "container") has no CloudWatch metrics: its widgets are left out, its memory counts in
+# the task's.
 
 locals {
   alb_metric       = ["AWS/ApplicationELB"]
   alb_instance     = ["LoadBalancer", aws_lb.main.arn_suffix]
   db_instance      = ["DBInstanceIdentifier", aws_db_instance.main.identifier]
-  redis_nodes      = sort(aws_elasticache_replication_group.main.member_clusters)
-  ordered_services = [for service in ["web", "websocket", "frontend", "worker", "beat"] : service if local.services[service]]
+  redis_nodes      = local.redis_container ? [] : sort(aws_elasticache_replication_group.main[0].member_clusters)
+  ordered_services = keys(local.ecs_services)
 
   dashboard_alarms = concat(
     [
@@ -23,7 +25,35 @@ locals {
     [for alarm in values(aws_cloudwatch_metric_alarm.service_memory) : alarm.arn],
   )
 
-  dashboard_widgets = [
+  redis_widgets = [
+    {
+      type = "metric"
+      properties = {
+        title  = "Redis CPU and memory (%)"
+        region = var.aws_region
+        view   = "timeSeries"
+        stat   = "Average"
+        period = 300
+        metrics = concat(
+          [for node in local.redis_nodes : ["AWS/ElastiCache", "EngineCPUUtilization", "CacheClusterId", node, { label = "${node} CPU" }]],
+          [for node in local.redis_nodes : ["AWS/ElastiCache", "DatabaseMemoryUsagePercentage", "CacheClusterId", node, { label = "${node} memory" }]],
+        )
+      }
+    },
+    {
+      type = "metric"
+      properties = {
+        title   = "Redis connections"
+        region  = var.aws_region
+        view    = "timeSeries"
+        stat    = "Maximum"
+        period  = 300
+        metrics = [for node in local.redis_nodes : ["AWS/ElastiCache", "CurrConnections", "CacheClusterId", node, { label = node }]]
+      }
+    },
+  ]
+
+  dashboard_widgets = concat([
     {
       type = "metric"
       properties = {
@@ -124,31 +154,7 @@ locals {
         ]
       }
     },
-    {
-      type = "metric"
-      properties = {
-        title  = "Redis CPU and memory (%)"
-        region = var.aws_region
-        view   = "timeSeries"
-        stat   = "Average"
-        period = 300
-        metrics = concat(
-          [for node in local.redis_nodes : ["AWS/ElastiCache", "EngineCPUUtilization", "CacheClusterId", node, { label = "${node} CPU" }]],
-          [for node in local.redis_nodes : ["AWS/ElastiCache", "DatabaseMemoryUsagePercentage", "CacheClusterId", node, { label = "${node} memory" }]],
-        )
-      }
-    },
-    {
-      type = "metric"
-      properties = {
-        title   = "Redis connections"
-        region  = var.aws_region
-        view    = "timeSeries"
-        stat    = "Maximum"
-        period  = 300
-        metrics = [for node in local.redis_nodes : ["AWS/ElastiCache", "CurrConnections", "CacheClusterId", node, { label = node }]]
-      }
-    },
+    ], slice(local.redis_widgets, 0, local.redis_container ? 0 : length(local.redis_widgets)), [
     {
       type = "log"
       properties = {
@@ -158,7 +164,7 @@ locals {
         query  = "${join(" | ", [for group in module.log_queries.log_groups.errors : "SOURCE '${group}'"])} | ${replace(module.log_queries.query_strings.errors, "\n", " ")}"
       }
     },
-  ]
+  ])
 }
 
 resource "aws_cloudwatch_dashboard" "main" {

@@ -1,5 +1,7 @@
-# One cluster; one task definition and one service per process. The backend image runs as web,
-# websocket, worker and beat with different commands.
+# One cluster. var.task_layout decides the services: one per process (stg/prod: each process sized,
+# counted and scaled on its own), or one service whose task runs every process as a container
+# (demo/dev: one network interface and one public address, one Fargate size). The backend image runs
+# as web, websocket, worker and beat with different commands; locals.tf lists the processes once.
 #
 # Terraform owns the shape of each task definition (sizes, commands, settings, roles); `ops deploy`
 # owns what runs. Services start with zero tasks and a placeholder image tag that is never pulled
@@ -20,8 +22,9 @@ resource "aws_ecs_cluster" "main" {
 }
 
 resource "aws_ecs_cluster_capacity_providers" "main" {
-  cluster_name       = aws_ecs_cluster.main.name
-  capacity_providers = ["FARGATE"]
+  cluster_name = aws_ecs_cluster.main.name
+  # Services use var.capacity_provider; one-off tasks (migrations) run on demand (FARGATE).
+  capacity_providers = ["FARGATE", "FARGATE_SPOT"]
 
   default_capacity_provider_strategy {
     capacity_provider = "FARGATE"
@@ -30,6 +33,8 @@ resource "aws_ecs_cluster_capacity_providers" "main" {
 }
 
 locals {
+  # Redis in the same task answers on localhost, in plain text; ElastiCache over TLS.
+  redis_url      = local.redis_container ? "redis://localhost:6379/0" : "rediss://${aws_elasticache_replication_group.main[0].primary_endpoint_address}:6379/0"
   backend_image  = "${module.container_registry.repository_urls["backend"]}:${var.initial_image_tag}"
   frontend_image = var.enable_frontend ? "${module.container_registry.repository_urls["frontend"]}:${var.initial_image_tag}" : ""
 
@@ -44,7 +49,7 @@ locals {
     DB_NAME                 = local.project.database_name
     DB_USER                 = var.db_username
     DB_PASSWORD_SECRET_ARN  = aws_db_instance.main.master_user_secret[0].secret_arn
-    REDIS_URL               = "rediss://${aws_elasticache_replication_group.main.primary_endpoint_address}:6379/0"
+    REDIS_URL               = local.redis_url
     AWS_REGION              = var.aws_region
     AWS_STORAGE_BUCKET_NAME = module.media_bucket.bucket
     # The load balancer appends the client's address to X-Forwarded-For; rate limits key on it.
@@ -61,105 +66,98 @@ locals {
     PORT                    = "3000"
     NEXT_TELEMETRY_DISABLED = "1"
   }
+  images = { backend = local.backend_image, frontend = local.frontend_image }
 
-  # What each service runs: image, command, port (null for processes without a load balancer).
-  containers = {
-    web = {
-      image       = local.backend_image
-      command     = ["python", "-m", "config.server"]
-      port        = 8000
-      environment = local.backend_environment
-      secrets     = local.backend_secrets
-    }
-    websocket = {
-      image       = local.backend_image
-      command     = ["python", "-m", "config.websocket"]
-      port        = 8001
-      environment = local.backend_environment
-      secrets     = local.backend_secrets
-    }
-    frontend = {
-      image       = local.frontend_image
-      command     = ["node", "server.js"]
-      port        = 3000
-      environment = local.frontend_environment
-      secrets     = {}
-    }
-    worker = {
-      image       = local.backend_image
-      command     = ["python", "-m", "config.worker"]
-      port        = null
-      environment = local.backend_environment
-      secrets     = local.backend_secrets
-    }
-    beat = {
-      image       = local.backend_image
-      command     = ["python", "-m", "config.beat"]
-      port        = null
-      environment = local.backend_environment
-      secrets     = local.backend_secrets
-    }
+  # Each container's definition, as JSON (the Redis container's shape differs from the processes').
+  process_containers = {
+    for name, process in local.running : name => jsonencode(merge(
+      {
+        name         = name
+        image        = local.images[process.image]
+        command      = process.command
+        essential    = true
+        portMappings = process.port == null ? [] : [{ containerPort = process.port, hostPort = process.port, protocol = "tcp" }]
+        environment  = [for key, value in(process.image == "backend" ? local.backend_environment : local.frontend_environment) : { name = key, value = value }]
+        secrets      = [for key, arn in(process.image == "backend" ? local.backend_secrets : {}) : { name = key, valueFrom = arn }]
+        # ECS Exec runs the SSM agent inside the task; it needs an init process to reap it.
+        linuxParameters = { initProcessEnabled = true }
+        stopTimeout     = 30
+        logConfiguration = {
+          logDriver = "awslogs"
+          options = {
+            awslogs-group         = aws_cloudwatch_log_group.service[name].name
+            awslogs-region        = var.aws_region
+            awslogs-stream-prefix = name
+          }
+        }
+      },
+      # The backend processes start once Redis (in the same task) answers.
+      { for key in(local.redis_container && process.image == "backend" ? ["dependsOn"] : []) : key => [{ containerName = "redis", condition = "HEALTHY" }] },
+    ))
   }
-
-  target_groups = {
-    web       = aws_lb_target_group.backend.arn
-    websocket = var.enable_websocket ? aws_lb_target_group.websocket[0].arn : null
-    frontend  = var.enable_frontend ? aws_lb_target_group.frontend[0].arn : null
+  # Redis in the task (var.redis = "container"): on localhost only, nothing on disk, a memory cap
+  # with no eviction (the Celery broker must not silently drop messages).
+  redis_containers = {
+    for name in(local.redis_container ? ["redis"] : []) : name => jsonencode({
+      name            = name
+      image           = var.redis_container_image
+      command         = ["redis-server", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--maxmemory", "64mb", "--maxmemory-policy", "noeviction"]
+      essential       = true
+      healthCheck     = { command = ["CMD", "redis-cli", "ping"], interval = 10, timeout = 5, retries = 3, startPeriod = 5 }
+      linuxParameters = { initProcessEnabled = true }
+      stopTimeout     = 30
+      logConfiguration = {
+        logDriver = "awslogs"
+        options = {
+          awslogs-group         = aws_cloudwatch_log_group.service[name].name
+          awslogs-region        = var.aws_region
+          awslogs-stream-prefix = name
+        }
+      }
+    })
   }
+  container_definitions = merge(local.process_containers, local.redis_containers)
 }
 
 resource "aws_ecs_task_definition" "service" {
   #checkov:skip=CKV_AWS_336:The app writes to /tmp (celery beat schedule and Next.js caches); the images run as a non-root user instead.
-  for_each = local.enabled_services
+  for_each = local.task_families
 
-  family                   = local.service_names[each.key]
+  family                   = local.family_names[each.key]
   requires_compatibilities = ["FARGATE"]
   network_mode             = "awsvpc"
-  cpu                      = var.service_sizes[each.key].cpu
-  memory                   = var.service_sizes[each.key].memory
-  execution_role_arn       = aws_iam_role.execution.arn
-  task_role_arn            = aws_iam_role.task.arn
+  # The packed task shares one size among its containers; a one-off web family takes web's size.
+  cpu                = each.key == "app" ? var.packed_task_size.cpu : var.service_sizes[each.key].cpu
+  memory             = each.key == "app" ? var.packed_task_size.memory : var.service_sizes[each.key].memory
+  execution_role_arn = aws_iam_role.execution.arn
+  task_role_arn      = aws_iam_role.task.arn
 
   runtime_platform {
     operating_system_family = "LINUX"
     cpu_architecture        = "X86_64"
   }
 
-  container_definitions = jsonencode([
-    {
-      name         = each.key
-      image        = local.containers[each.key].image
-      command      = local.containers[each.key].command
-      essential    = true
-      portMappings = local.containers[each.key].port == null ? [] : [{ containerPort = local.containers[each.key].port, hostPort = local.containers[each.key].port, protocol = "tcp" }]
-      environment  = [for name, value in local.containers[each.key].environment : { name = name, value = value }]
-      secrets      = [for name, arn in local.containers[each.key].secrets : { name = name, valueFrom = arn }]
-      # ECS Exec runs the SSM agent inside the task; it needs an init process to reap it.
-      linuxParameters = { initProcessEnabled = true }
-      stopTimeout     = 30
-      logConfiguration = {
-        logDriver = "awslogs"
-        options = {
-          awslogs-group         = aws_cloudwatch_log_group.service[each.key].name
-          awslogs-region        = var.aws_region
-          awslogs-stream-prefix = each.key
-        }
-      }
-    },
-  ])
+  container_definitions = "[${join(",", [for name in each.value : local.container_definitions[name]])}]"
 }
 
 resource "aws_ecs_service" "service" {
-  for_each = local.enabled_services
+  for_each = local.ecs_services
 
-  name            = local.service_names[each.key]
+  name            = local.family_names[each.key]
   cluster         = aws_ecs_cluster.main.id
   task_definition = aws_ecs_task_definition.service[each.key].arn
-  launch_type     = "FARGATE"
   # Zero until the first `ops deploy`: there is no image to run yet (see the top of this file).
   desired_count = 0
 
-  # Beat must never run twice: stop the old task before starting the new one.
+  capacity_provider_strategy {
+    capacity_provider = var.capacity_provider
+    weight            = 1
+  }
+
+  # The beat service stops its old task before starting the new one: two beats would schedule every
+  # periodic task twice, and nothing waits on beat. The packed service serves the site, so it rolls
+  # like the others: for the minute the old task drains, two beats run, each sending to its own
+  # task's Redis, and the periodic tasks are idempotent (a purge or retry finds nothing left to do).
   deployment_minimum_healthy_percent = each.key == "beat" ? 0 : 100
   deployment_maximum_percent         = each.key == "beat" ? 100 : 200
 
@@ -171,7 +169,7 @@ resource "aws_ecs_service" "service" {
   enable_execute_command = var.enable_exec
   propagate_tags         = "SERVICE"
 
-  health_check_grace_period_seconds = lookup(local.target_groups, each.key, null) == null ? null : var.health_check_grace_period_seconds
+  health_check_grace_period_seconds = length(setintersection(each.value, keys(local.load_balanced))) == 0 ? null : var.health_check_grace_period_seconds
 
   network_configuration {
     subnets          = local.task_subnet_ids
@@ -179,13 +177,14 @@ resource "aws_ecs_service" "service" {
     assign_public_ip = !var.enable_nat_gateway
   }
 
+  # One target group per load-balanced container: the packed service registers its one task in each.
   dynamic "load_balancer" {
-    for_each = lookup(local.target_groups, each.key, null) == null ? [] : [local.target_groups[each.key]]
+    for_each = [for name in each.value : name if contains(keys(local.load_balanced), name)]
 
     content {
-      target_group_arn = load_balancer.value
-      container_name   = each.key
-      container_port   = local.containers[each.key].port
+      target_group_arn = aws_lb_target_group.process[load_balancer.value].arn
+      container_name   = load_balancer.value
+      container_port   = local.load_balanced[load_balancer.value].port
     }
   }
 
@@ -193,5 +192,5 @@ resource "aws_ecs_service" "service" {
     ignore_changes = [desired_count, task_definition]
   }
 
-  depends_on = [aws_lb_listener.http, aws_lb_listener.https, aws_iam_role_policy.execution]
+  depends_on = [aws_lb_listener.http, aws_lb_listener.https, aws_iam_role_policy.execution, aws_ecs_cluster_capacity_providers.main]
 }

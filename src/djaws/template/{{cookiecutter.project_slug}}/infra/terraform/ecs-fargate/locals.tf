@@ -22,23 +22,33 @@ locals {
     var.domain_name != "" && !local.https_enabled ? "http://${aws_lb.main.dns_name}" : "",
   ]))
 
-  # Which processes run, from the options the project was generated with.
-  services = {
-    web       = true
-    websocket = var.enable_websocket
-    frontend  = var.enable_frontend
-    worker    = var.enable_celery
-    beat      = var.enable_celery
+  # Every process the project can run, said once: whether it runs (the options the project was
+  # generated with), which image and command, and for the processes behind the load balancer their
+  # port and health check. Target groups, security-group rules, container definitions, services,
+  # log groups, alarms and the dashboard all iterate this map.
+  processes = {
+    web       = { enabled = true, image = "backend", command = ["python", "-m", "config.server"], port = 8000, health_check_path = "/api/health/" }
+    websocket = { enabled = var.enable_websocket, image = "backend", command = ["python", "-m", "config.websocket"], port = 8001, health_check_path = "/api/health/" }
+    frontend  = { enabled = var.enable_frontend, image = "frontend", command = ["node", "server.js"], port = 3000, health_check_path = "/" }
+    worker    = { enabled = var.enable_celery, image = "backend", command = ["python", "-m", "config.worker"], port = null, health_check_path = null }
+    beat      = { enabled = var.enable_celery, image = "backend", command = ["python", "-m", "config.beat"], port = null, health_check_path = null }
   }
-  enabled_services = toset([for service, enabled in local.services : service if enabled])
-  service_names = {
-    web       = local.names.ecs_service_web
-    websocket = local.names.ecs_service_websocket
-    frontend  = local.names.ecs_service_frontend
-    worker    = local.names.ecs_service_worker
-    beat      = local.names.ecs_service_beat
-  }
-  log_groups = { for service in local.enabled_services : service => "${local.names.log_group_prefix}/${service}" }
+  running       = { for name, process in local.processes : name => process if process.enabled }
+  load_balanced = { for name, process in local.running : name => process if process.port != null }
+
+  packed          = var.task_layout == "packed"
+  redis_container = var.redis == "container"
+  # Every container of the stack: the running processes, and Redis when it runs beside them.
+  container_names = concat(keys(local.running), local.redis_container ? ["redis"] : [])
+  # The ECS services and the containers each one's task runs: one service per process, or one
+  # service ("app") whose single task runs them all (var.task_layout).
+  ecs_services = { for name in(local.packed ? ["app"] : keys(local.running)) : name => local.packed ? local.container_names : [name] }
+  # Task-definition families: one per service and, when packed, a web-only family (with Redis when it
+  # is a container) for one-off tasks (migrations, `ops manage`). A one-off task of the packed family
+  # would start a second beat, worker and Redis beside the migration.
+  task_families = merge(local.ecs_services, { for name in(local.packed ? ["web"] : []) : name => concat(["web"], local.redis_container ? ["redis"] : []) })
+  family_names  = merge({ for name in keys(local.processes) : name => local.names["ecs_service_${name}"] }, { app = local.names.ecs_service_app })
+  log_groups    = { for name in local.container_names : name => "${local.names.log_group_prefix}/${name}" }
 
   task_subnet_ids = var.enable_nat_gateway ? aws_subnet.private[*].id : aws_subnet.public[*].id
 }

@@ -5,6 +5,6 @@ module "log_queries" {
   source = "../modules/log-queries"
 
   folder             = local.names.dashboard
-  backend_log_groups = [for service in ["web", "websocket", "worker", "beat"] : aws_cloudwatch_log_group.service[service].name if local.services[service]]
+  backend_log_groups = [for name in ["web", "websocket", "worker", "beat"] : aws_cloudwatch_log_group.service[name].name if contains(keys(local.running), name)]
   request_log_group  = aws_cloudwatch_log_group.service["web"].name
 }

@@ -46,19 +46,29 @@ output "ecs_cluster_name" {
   value       = aws_ecs_cluster.main.name
 }
 
+output "task_layout" {
+  description = "per-process (one ECS service per process) or packed (one service running every process)."
+  value       = var.task_layout
+}
+
 output "ecs_service_names" {
-  description = "ECS service names by process (web, websocket, frontend, worker, beat)."
-  value       = { for service, ecs_service in aws_ecs_service.service : service => ecs_service.name }
+  description = "ECS service names by key: each process (per-process layout), or app (packed layout)."
+  value       = { for key, ecs_service in aws_ecs_service.service : key => ecs_service.name }
+}
+
+output "service_containers" {
+  description = "The containers each service's task runs, by the keys of ecs_service_names (ops exec finds a process's service here)."
+  value       = local.ecs_services
 }
 
 output "ecs_task_definition_families" {
-  description = "Task definition families by process; `ops deploy` registers revisions of these based on each family's latest."
-  value       = { for service, definition in aws_ecs_task_definition.service : service => definition.family }
+  description = "Task definition families by key: one per service, and web (one-off tasks) in the packed layout; `ops deploy` registers revisions of these based on each family's latest."
+  value       = { for key, definition in aws_ecs_task_definition.service : key => definition.family }
 }
 
 output "service_desired_counts" {
-  description = "Configured task count per process; services start with zero and the first `ops deploy` raises them to these."
-  value       = { for service in local.enabled_services : service => service == "beat" ? 1 : var.service_sizes[service].desired_count }
+  description = "Configured task count per service; services start with zero and the first `ops deploy` raises them to these. A service running beat runs one task."
+  value       = { for key, containers in local.ecs_services : key => contains(containers, "beat") || local.packed ? 1 : var.service_sizes[key].desired_count }
 }
 
 output "autoscaling_resource_ids" {
@@ -72,7 +82,7 @@ locals {
 }
 
 output "migration_task" {
-  description = "How `ops migrate`/`ops manage` run one-off tasks: the web task definition with a command override, on these subnets and security group."
+  description = "How `ops migrate`/`ops manage` run one-off tasks: the web family (the web service's, or the web-only family of the packed layout) with a command override, on these subnets and security group, on demand (FARGATE)."
   value = {
     task_definition_family = aws_ecs_task_definition.service["web"].family
     container_name         = "web"
@@ -110,8 +120,8 @@ output "django_secret_key_arn" {
 }
 
 output "redis_endpoint" {
-  description = "Redis primary endpoint (TLS, port 6379)."
-  value       = aws_elasticache_replication_group.main.primary_endpoint_address
+  description = "Redis primary endpoint (TLS, port 6379); localhost when Redis is a container of the packed task."
+  value       = local.redis_container ? "localhost" : aws_elasticache_replication_group.main[0].primary_endpoint_address
 }
 
 output "alarm_topic_arn" {

@@ -1,13 +1,10 @@
-# ALB: 80/443 from anywhere. App: only from the ALB. Database and Redis: only from the app.
+# ALB: 80/443 from anywhere. App: only from the ALB. Database and Redis: only from the app. Redis
+# as a container (var.redis) listens on the task's localhost and has no security group.
 # Rules are separate resources so each one carries its own description.
 
 locals {
-  container_ports = {
-    web       = 8000
-    websocket = 8001
-    frontend  = 3000
-  }
-  alb_target_ports = { for service, port in local.container_ports : service => port if local.services[service] }
+  # Ports of the load-balanced processes (locals.tf).
+  alb_target_ports = { for name, process in local.load_balanced : name => process.port }
 }
 
 resource "aws_security_group" "alb" {
@@ -86,12 +83,14 @@ resource "aws_vpc_security_group_egress_rule" "app_to_db" {
 }
 
 resource "aws_vpc_security_group_egress_rule" "app_to_redis" {
+  count = local.redis_container ? 0 : 1
+
   security_group_id            = aws_security_group.app.id
   description                  = "Redis"
   ip_protocol                  = "tcp"
   from_port                    = 6379
   to_port                      = 6379
-  referenced_security_group_id = aws_security_group.redis.id
+  referenced_security_group_id = aws_security_group.redis[0].id
 }
 
 resource "aws_security_group" "db" {
@@ -112,6 +111,8 @@ resource "aws_vpc_security_group_ingress_rule" "db_from_app" {
 }
 
 resource "aws_security_group" "redis" {
+  count = local.redis_container ? 0 : 1
+
   name        = local.names.security_group_redis
   description = "Redis: only from the app"
   vpc_id      = aws_vpc.main.id
@@ -120,10 +121,27 @@ resource "aws_security_group" "redis" {
 }
 
 resource "aws_vpc_security_group_ingress_rule" "redis_from_app" {
-  security_group_id            = aws_security_group.redis.id
+  count = local.redis_container ? 0 : 1
+
+  security_group_id            = aws_security_group.redis[0].id
   description                  = "Redis from the app"
   ip_protocol                  = "tcp"
   from_port                    = 6379
   to_port                      = 6379
   referenced_security_group_id = aws_security_group.app.id
+}
+
+moved {
+  from = aws_security_group.redis
+  to   = aws_security_group.redis[0]
+}
+
+moved {
+  from = aws_vpc_security_group_ingress_rule.redis_from_app
+  to   = aws_vpc_security_group_ingress_rule.redis_from_app[0]
+}
+
+moved {
+  from = aws_vpc_security_group_egress_rule.app_to_redis
+  to   = aws_vpc_security_group_egress_rule.app_to_redis[0]
 }

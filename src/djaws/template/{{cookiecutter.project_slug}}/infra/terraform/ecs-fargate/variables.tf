@@ -10,8 +10,8 @@ variable "environment" {
   type        = string
 
   validation {
-    condition     = contains(["demo", "dev", "stg", "prod"], var.environment)
-    error_message = "environment must be one of demo, dev, stg, prod."
+    condition     = contains(keys(local.project.environments), var.environment)
+    error_message = "environment must be one of the environments in infra/names.json."
   }
 }
 
@@ -124,13 +124,92 @@ variable "enable_exec" {
 
 # --- Services ------------------------------------------------------------------------------------
 
+variable "task_layout" {
+  description = <<-EOT
+    How the processes run on Fargate.
+    "per-process": one ECS service per process (web, websocket, frontend, worker, beat), each sized,
+    counted and autoscaled on its own (service_sizes); deploys roll without downtime (stg/prod).
+    "packed": one service whose single task runs every process as a container, sized by
+    packed_task_size: one network interface and one public IPv4 address instead of one per process,
+    one Fargate size instead of five (demo/dev). It runs exactly one task and never autoscales; a
+    deploy starts the new task beside the old one and stops the old one once the new one is healthy,
+    so for that minute two beats run (the periodic tasks are idempotent).
+  EOT
+  type        = string
+  default     = "per-process"
+
+  validation {
+    condition     = contains(["per-process", "packed"], var.task_layout)
+    error_message = "task_layout must be per-process or packed."
+  }
+}
+
+variable "packed_task_size" {
+  description = "Fargate CPU units and memory (MiB) of the one task of task_layout = \"packed\"; its containers share them (none has a limit of its own)."
+  type = object({
+    cpu    = number
+    memory = number
+  })
+  default = { cpu = 512, memory = 1024 }
+
+  validation {
+    condition     = contains([256, 512, 1024, 2048, 4096], var.packed_task_size.cpu) && var.packed_task_size.memory >= var.packed_task_size.cpu * 2 && var.packed_task_size.memory <= var.packed_task_size.cpu * 8 && var.packed_task_size.memory % 512 == 0
+    error_message = "packed_task_size.cpu must be 256-4096 and memory a multiple of 512 MiB within Fargate's range for that cpu (2x-8x)."
+  }
+}
+
+variable "capacity_provider" {
+  description = "Capacity the services' tasks run on. FARGATE: on demand. FARGATE_SPOT: spare capacity, billed at a price that moves with supply (typically 50-70 % below on demand); AWS may reclaim a task with two minutes' notice (SIGTERM, then the service starts a replacement once capacity is available: minutes without the processes of that task), so demo/dev only. One-off tasks (migrations, ops manage) always run on demand."
+  type        = string
+  default     = "FARGATE"
+
+  validation {
+    condition     = contains(["FARGATE", "FARGATE_SPOT"], var.capacity_provider)
+    error_message = "capacity_provider must be FARGATE or FARGATE_SPOT."
+  }
+}
+
+variable "redis" {
+  description = "Where Redis (cache, Celery broker, channel layer) runs. \"elasticache\": a managed replication group (cache_node_type, cache_node_count; TLS, snapshots, failover with 2+ nodes). \"container\": a container of the packed task (task_layout = \"packed\"), reached on localhost and paid for only as part of the task's memory; nothing persists: replacing the task (a deploy, a Spot reclaim, a crash) empties the cache and loses queued Celery tasks and websocket messages in flight."
+  type        = string
+  default     = "elasticache"
+
+  validation {
+    condition     = contains(["elasticache", "container"], var.redis)
+    error_message = "redis must be elasticache or container."
+  }
+
+  validation {
+    condition     = var.redis == "elasticache" || var.task_layout == "packed"
+    error_message = "redis = \"container\" needs task_layout = \"packed\": a container is reachable only from its own task."
+  }
+}
+
+variable "redis_container_image" {
+  description = "Image of the Redis container (redis = \"container\"): Amazon ECR Public's copy of the Docker official image, which Fargate pulls without Docker Hub's anonymous rate limit."
+  type        = string
+  default     = "public.ecr.aws/docker/library/redis:7-alpine"
+
+  validation {
+    condition     = can(regex("^[a-z0-9.-]+(/[a-z0-9._-]+)+(:[A-Za-z0-9_.-]+|@sha256:[0-9a-f]{64})$", var.redis_container_image))
+    error_message = "redis_container_image must be an image reference with a registry, a repository and a tag or digest."
+  }
+}
+
 variable "service_sizes" {
-  description = "Fargate CPU units, memory (MiB) and task count per service: web, websocket, frontend, worker, beat. Beat always runs exactly one task. Services are created with zero tasks; the first `ops deploy` raises them to these counts (with autoscaling, desired_count is the minimum)."
+  description = "task_layout = \"per-process\": Fargate CPU units, memory (MiB) and task count per service: web, websocket, frontend, worker, beat. Beat always runs exactly one task. Services are created with zero tasks; the first `ops deploy` raises them to these counts (with autoscaling, desired_count is the minimum). In the packed layout only web's size is used, by one-off tasks (migrations, ops manage)."
   type = map(object({
     cpu           = number
     memory        = number
     desired_count = number
   }))
+  default = {
+    web       = { cpu = 256, memory = 512, desired_count = 1 }
+    websocket = { cpu = 256, memory = 512, desired_count = 1 }
+    frontend  = { cpu = 256, memory = 512, desired_count = 1 }
+    worker    = { cpu = 256, memory = 512, desired_count = 1 }
+    beat      = { cpu = 256, memory = 512, desired_count = 1 }
+  }
 
   validation {
     condition     = alltrue([for service in ["web", "websocket", "frontend", "worker", "beat"] : contains(keys(var.service_sizes), service)])
@@ -186,8 +265,13 @@ variable "container_insights" {
 }
 
 variable "autoscaling_enabled" {
-  description = "Scale web, websocket, frontend and worker between their desired_count and autoscaling_max_count."
+  description = "Scale web, websocket, frontend and worker between their desired_count and autoscaling_max_count (task_layout = \"per-process\" only: the packed task runs beat, which must run once)."
   type        = bool
+
+  validation {
+    condition     = !var.autoscaling_enabled || var.task_layout == "per-process"
+    error_message = "autoscaling_enabled needs task_layout = \"per-process\": the packed task runs beat, which must never run twice."
+  }
 }
 
 variable "autoscaling_max_count" {
@@ -211,7 +295,7 @@ variable "autoscaling_requests_per_target" {
 # --- Data ----------------------------------------------------------------------------------------
 
 variable "db_instance_class" {
-  description = "RDS instance class."
+  description = "RDS instance class. Graviton classes (db.t4g.*) cost less for the same size and need nothing from the images: the database is a managed service."
   type        = string
 }
 
@@ -256,8 +340,9 @@ variable "db_performance_insights" {
 }
 
 variable "cache_node_type" {
-  description = "ElastiCache node type."
+  description = "ElastiCache node type (redis = \"elasticache\")."
   type        = string
+  default     = "cache.t3.micro"
 }
 
 variable "cache_node_count" {

@@ -34,7 +34,10 @@ OPTIONS = ("enable_frontend", "enable_websocket", "enable_celery")
 # The variables each target's cost depends on: the estimate reads these and nothing else.
 COST_VARIABLES = {
     "ecs-fargate": (
+        "task_layout",
+        "packed_task_size",
         "service_sizes",
+        "capacity_provider",
         "cpu_architecture",
         "enable_nat_gateway",
         "enable_flow_logs",
@@ -46,6 +49,7 @@ COST_VARIABLES = {
         "db_max_allocated_storage_gb",
         "db_backup_retention_days",
         "db_multi_az",
+        "redis",
         "cache_node_type",
         "cache_node_count",
         "cache_snapshot_retention_days",
@@ -166,6 +170,11 @@ class PriceTable:
     def hours(self) -> int:
         return int(self.document["hours_per_month"])
 
+    @property
+    def spot_fraction(self) -> float:
+        """Fargate Spot's price as a fraction of on demand (prices.json: a snapshot of a moving price)."""
+        return float(self.document["fargate_spot"]["fraction_of_on_demand"])
+
     def __call__(self, name: str, kind: str | None = None) -> float:
         price = self.prices[name]
         if kind is None:
@@ -194,6 +203,24 @@ class Settings:
 
     def relevant(self) -> dict[str, Any]:
         return {name: self.values[name] for name in COST_VARIABLES[self.target] if name in self.values}
+
+    @property
+    def packed(self) -> bool:
+        """task_layout = "packed": one task runs every process (variables.tf)."""
+        return bool(self.values.get("task_layout") == "packed")
+
+    @property
+    def redis_container(self) -> bool:
+        """redis = "container": Redis runs in the packed task instead of ElastiCache."""
+        return bool(self.values.get("redis") == "container")
+
+    @property
+    def spot(self) -> bool:
+        return bool(self.values.get("capacity_provider") == "FARGATE_SPOT")
+
+    def services(self) -> int:
+        """How many ECS services the layout creates."""
+        return 1 if self.packed else len(self.running())
 
     def running(self) -> list[str]:
         """The processes the project runs, from its options."""
@@ -251,6 +278,8 @@ class CostModel:
         notes = [NOT_INCLUDED]
         if headroom:
             notes.insert(0, f"Autoscaling can add up to ${headroom:,.2f} a month at its maximum task counts.")
+        if target == "ecs-fargate" and settings.spot:
+            notes.insert(0, spot_note(lines, price))
         monthly_budget = settings.values.get("monthly_budget_usd") if target == self.project.target else None
         lines_total = sum(line.monthly or 0.0 for line in lines)
         if monthly_budget is not None and monthly_budget < round(lines_total, 2):
@@ -316,20 +345,33 @@ def ecs_lines(settings: Settings, price: PriceTable) -> list[Line]:
     sizes = settings["service_sizes"]
     architecture = settings["cpu_architecture"]
     nat = bool(settings["enable_nat_gateway"])
+    rate = price.spot_fraction if settings.spot else 1.0
+    billing = f"{architecture.lower()}, {'Spot' if settings.spot else 'on demand'}"
     lines = []
     for process in PROCESSES:
         if process not in running:
             lines.append(Line(f"fargate_{process}", f"Fargate: {process}", "not in this project", None))
             continue
+        if settings.packed:
+            lines.append(Line(f"fargate_{process}", f"Fargate: {process}", "a container of the packed task", None))
+            continue
         size = sizes[process]
-        detail = (
-            f"{size['desired_count']} x {size['cpu'] / 1024:g} vCPU / {gigabytes(size['memory']):g} GB, "
-            f"{architecture.lower()}"
-        )
-        amount = size["desired_count"] * task_monthly(size, architecture, price)
+        detail = f"{size['desired_count']} x {size['cpu'] / 1024:g} vCPU / {gigabytes(size['memory']):g} GB, {billing}"
+        amount = size["desired_count"] * task_monthly(size, architecture, price) * rate
         lines.append(Line(f"fargate_{process}", f"Fargate: {process}", detail, amount))
+    if settings.packed:
+        size = settings["packed_task_size"]
+        containers = len(running) + (1 if settings.redis_container else 0)
+        detail = (
+            f"1 x {size['cpu'] / 1024:g} vCPU / {gigabytes(size['memory']):g} GB, {containers} containers, {billing}"
+        )
+        lines.append(
+            Line("fargate_packed", "Fargate: packed task", detail, task_monthly(size, architecture, price) * rate)
+        )
+    else:
+        lines.append(Line("fargate_packed", "Fargate: packed task", "task_layout = per-process", None))
 
-    tasks = sum(sizes[process]["desired_count"] for process in running)
+    tasks = 1 if settings.packed else sum(sizes[process]["desired_count"] for process in running)
     task_addresses = 0 if nat else tasks
     addresses = task_addresses + ALB_ADDRESSES + (1 if nat else 0)
     address_detail = f"{task_addresses} tasks + {ALB_ADDRESSES} load balancer + {1 if nat else 0} NAT gateway"
@@ -381,23 +423,31 @@ def ecs_lines(settings: Settings, price: PriceTable) -> list[Line]:
     )
 
     node_type, nodes = settings["cache_node_type"], settings["cache_node_count"]
-    lines.append(
-        Line(
-            "elasticache",
-            "ElastiCache Redis",
-            f"{nodes} x {node_type}",
-            nodes * price("elasticache_node_hour", node_type) * hours,
+    if settings.redis_container:
+        lines.append(Line("elasticache", "ElastiCache Redis", "redis = container: in the packed task", None))
+    else:
+        lines.append(
+            Line(
+                "elasticache",
+                "ElastiCache Redis",
+                f"{nodes} x {node_type}",
+                nodes * price("elasticache_node_hour", node_type) * hours,
+            )
         )
-    )
     snapshot_days = settings["cache_snapshot_retention_days"]
-    if snapshot_days:
+    if settings.redis_container:
+        lines.append(Line("elasticache_snapshots", "ElastiCache snapshots", "no ElastiCache", None))
+    elif snapshot_days:
         snapshots = max(0, snapshot_days - 1) * usage["redis_snapshot_gb"]
         amount = snapshots * price("elasticache_snapshot_gb_month")
         lines.append(Line("elasticache_snapshots", "ElastiCache snapshots", f"{snapshot_days} daily, one free", amount))
     else:
         lines.append(Line("elasticache_snapshots", "ElastiCache snapshots", "cache_snapshot_retention_days = 0", None))
 
-    sources = {f"{tasks} tasks": tasks * usage["log_gb_per_process_month"], "RDS": usage["rds_log_gb_month"]}
+    # Each process (and a Redis container) writes its own log stream, however the tasks are laid out.
+    streams = len(running) + (1 if settings.redis_container else 0) if settings.packed else tasks
+    label = f"{streams} containers" if settings.packed else f"{tasks} tasks"
+    sources = {label: streams * usage["log_gb_per_process_month"], "RDS": usage["rds_log_gb_month"]}
     if settings["enable_flow_logs"]:
         sources["flow logs"] = usage["flow_log_gb_month"]
     lines.append(logs_line(sources, settings["log_retention_days"], price))
@@ -405,9 +455,10 @@ def ecs_lines(settings: Settings, price: PriceTable) -> list[Line]:
     lines.append(ecs_alarms(settings, running, price))
     lines.append(dashboard_line(price))
     if settings["container_insights"]:
-        metrics = usage["container_insights_metrics_per_cluster"] + usage[
-            "container_insights_metrics_per_service"
-        ] * len(running)
+        metrics = (
+            usage["container_insights_metrics_per_cluster"]
+            + usage["container_insights_metrics_per_service"] * settings.services()
+        )
         amount = metrics * price("metric_month")
         lines.append(Line("container_insights", "Container Insights", f"≈{metrics:g} metrics", amount))
     else:
@@ -422,7 +473,8 @@ def ecs_lines(settings: Settings, price: PriceTable) -> list[Line]:
 def ecs_alarms(settings: Settings, running: list[str], price: PriceTable) -> Line:
     """The alarms cloudwatch.tf creates, plus the two each target-tracking policy makes."""
     load_balanced = [process for process in running if process in ("web", "websocket", "frontend")]
-    alarms = ECS_STACK_ALARMS + len(load_balanced) + 2 * len(running)
+    # Unhealthy hosts per target group; CPU and memory per ECS service (one when packed).
+    alarms = ECS_STACK_ALARMS + len(load_balanced) + 2 * settings.services()
     if settings["autoscaling_enabled"]:
         scaled = [process for process in running if process != "beat"]
         request_scaled = [process for process in scaled if process in ("web", "frontend")]
@@ -432,6 +484,18 @@ def ecs_alarms(settings: Settings, running: list[str], price: PriceTable) -> Lin
 
 def dashboard_line(price: PriceTable) -> Line:
     return Line("dashboards", "CloudWatch dashboard", f"{DASHBOARDS} dashboard", DASHBOARDS * price("dashboard_month"))
+
+
+def spot_note(lines: list[Line], price: PriceTable) -> str:
+    """Spot's price moves: what the estimate assumes, and what Fargate costs at Spot's smallest discount."""
+    fargate = sum(line.monthly or 0.0 for line in lines if line.key.startswith("fargate_"))
+    spot = price.document["fargate_spot"]
+    worst = fargate / price.spot_fraction * spot["highest_fraction_seen"]
+    return (
+        f"Fargate Spot is priced at {price.spot_fraction:.0%} of on demand ({PRICES_FILE.name}); its price moves with "
+        f"AWS's spare capacity: at {spot['highest_fraction_seen']:.0%} Fargate would cost ${worst:,.2f} instead of "
+        f"${fargate:,.2f} a month."
+    )
 
 
 def ecs_scaling_headroom(settings: Settings, price: PriceTable) -> float:

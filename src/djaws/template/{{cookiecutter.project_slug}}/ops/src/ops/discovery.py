@@ -99,7 +99,7 @@ class Discovery:
 
     @cached_property
     def service_names(self) -> ServiceNames:
-        kinds = ("web", "websocket", "frontend", "worker", "beat")
+        kinds = ("web", "websocket", "frontend", "worker", "beat", "app")
         return tuple(self.names[f"ecs_service_{kind}"] for kind in kinds if f"ecs_service_{kind}" in self.names)
 
     # --- Containers --------------------------------------------------------------------------------
@@ -246,7 +246,7 @@ class Discovery:
 
     def find_target_group(self) -> list[Resource]:
         elbv2, found = self.client("elbv2"), []
-        for key in ("target_group_backend", "target_group_frontend", "target_group_websocket"):
+        for key in ("target_group_web", "target_group_frontend", "target_group_websocket"):
             try:
                 groups = elbv2.describe_target_groups(Names=[self.names[key]])["TargetGroups"]
             except ClientError as error:

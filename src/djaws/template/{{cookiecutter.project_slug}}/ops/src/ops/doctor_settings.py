@@ -17,9 +17,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from ops.doctor import Finding, ok, problem, warning
+from ops.project import Project
 
 GROUP = "settings"
-ENVIRONMENTS = ("local", "demo", "dev", "stg", "prod")
 # What settings.py requires outside local (it stops at start-up on the first one missing); the
 # database may also be given as its parts, DB_HOST and friends.
 REQUIRED_OUTSIDE_LOCAL = ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL", "AWS_STORAGE_BUCKET_NAME")
@@ -156,13 +156,14 @@ def check_variables(root: Path, env_file: EnvFile | None) -> list[Finding]:
     known = known_variables(root) | {"ENVIRONMENT", "ENV_FILE"}
     values = effective_values(env_file, known)
     environment = values.get("ENVIRONMENT", ("local", ""))[0].lower()
-    if environment not in ENVIRONMENTS:
+    environments = ("local", *Project(root).environments)
+    if environment not in environments:
         where = values["ENVIRONMENT"][1]
         return [
             problem(
                 GROUP,
                 f"ENVIRONMENT={environment} in {where} is not a valid name",
-                f"use one of {', '.join(ENVIRONMENTS)}",
+                f"use one of {', '.join(environments)}",
             )
         ]
     findings: list[Finding] = []

@@ -59,11 +59,38 @@ class EcsServices:
         self.service_names: dict[str, str] = outputs["ecs_service_names"]
         self.families: dict[str, str] = outputs["ecs_task_definition_families"]
         self.configured_counts: dict[str, int] = outputs["service_desired_counts"]
+        # What each service's task runs: one process, or every process (the packed layout).
+        self.containers: dict[str, list[str]] = outputs.get(
+            "service_containers", {service: [service] for service in self.service_names}
+        )
         self.repository_urls: list[str] = list(outputs["ecr_repository_urls"].values())
 
     @property
     def processes(self) -> list[str]:
+        """The services' keys: each process, or ``app`` when one task runs them all."""
         return sorted(self.service_names)
+
+    def runs(self, process: str) -> bool:
+        """Whether any service's task runs this process."""
+        return any(process in containers for containers in self.containers.values())
+
+    def one_off_revision(self) -> str:
+        """The web revision of the running release, for a one-off task (``ops manage``).
+
+        With a web service, the revision it runs. In the packed layout no service runs the web-only
+        family: its newest revision with the running task's backend image (every deploy registers one).
+        """
+        if "web" in self.service_names:
+            return self.states()["web"].task_definition
+        running = self.states()
+        images = {image for state in running.values() for image in self.images_of(state.task_definition)}
+        pages = self.ecs.get_paginator("list_task_definitions").paginate(
+            familyPrefix=self.families["web"], status="ACTIVE", sort="DESC"
+        )
+        for arn in (arn for page in pages for arn in page["taskDefinitionArns"]):
+            if revision_label(arn).rsplit(":", 1)[0] == self.families["web"] and set(self.images_of(arn)) <= images:
+                return str(arn)
+        raise OpsError(f"no revision of {self.families['web']} runs the deployed images: run `ops deploy` first")
 
     def describe(self) -> dict[str, dict[str, Any]]:
         """Every service as ECS describes it, by process."""
@@ -112,7 +139,8 @@ class EcsServices:
         revision (still on the placeholder image) that the next deploy must carry.
         """
         revisions = {}
-        for process in self.processes:
+        # Every family: the services' and, in the packed layout, the web-only one migrations run.
+        for process in sorted(self.families):
             response = self.ecs.describe_task_definition(taskDefinition=self.families[process], include=["TAGS"])
             definition = response["taskDefinition"]
             registration = self._registration(definition, response.get("tags", []))
@@ -137,8 +165,13 @@ class EcsServices:
     # --- Services --------------------------------------------------------------------------------
 
     def move(self, targets: dict[str, str], desired_counts: dict[str, int | None]) -> None:
-        """Point every service at its target revision (and set its count where one is given)."""
+        """Point every service at its target revision (and set its count where one is given).
+
+        ``targets`` may hold families no service runs (the packed layout's web-only family): skipped.
+        """
         for process, task_definition in targets.items():
+            if process not in self.service_names:
+                continue
             arguments: dict[str, Any] = {
                 "cluster": self.cluster,
                 "service": self.service_names[process],

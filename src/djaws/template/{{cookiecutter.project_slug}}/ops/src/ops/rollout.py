@@ -38,12 +38,12 @@ def roll_out(
     """Move every service to the release's revisions, wait, verify; on failure put them all back."""
     store = environment.releases
     try:
-        step(f"moving {len(release.revisions)} services to their new revisions")
+        step(f"moving {len(before)} services to their new revisions")
         services.move(release.revisions, _first_deploy_counts(services, before))
         step("waiting for steady state")
         services.wait_steady(release.revisions, timeout)
         step(f"verifying through {url}")
-        verify(url, has_frontend="frontend" in services.service_names)
+        verify(url, has_frontend=services.runs("frontend"))
     except RECOVERABLE as failure:
         step("reverting every service to its previous revision")
         previous = {process: state.task_definition for process, state in before.items()}

@@ -9,13 +9,13 @@ run "demo_is_one_small_destroyable_host" {
   command = plan
 
   assert {
-    condition     = aws_instance.host.instance_type == "t3.micro" && !aws_instance.host.disable_api_termination
-    error_message = "demo runs one t3.micro without termination protection."
+    condition     = !aws_instance.host.disable_api_termination
+    error_message = "demo's host can be terminated: demo is destroyable at any time."
   }
 
   assert {
-    condition     = alltrue([for group in aws_cloudwatch_log_group.service : group.retention_in_days == 7])
-    error_message = "demo keeps logs for 7 days."
+    condition     = alltrue([for group in aws_cloudwatch_log_group.service : group.retention_in_days == var.log_retention_days])
+    error_message = "every log group keeps logs for the environment's log_retention_days."
   }
 
   assert {

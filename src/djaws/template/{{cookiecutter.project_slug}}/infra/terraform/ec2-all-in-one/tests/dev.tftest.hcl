@@ -8,12 +8,12 @@ run "dev_is_a_small_host" {
   command = plan
 
   assert {
-    condition     = aws_instance.host.instance_type == "t3.small" && !aws_instance.host.disable_api_termination
-    error_message = "dev runs one t3.small without termination protection."
+    condition     = !aws_instance.host.disable_api_termination
+    error_message = "dev's host has no termination protection."
   }
 
   assert {
-    condition     = alltrue([for group in aws_cloudwatch_log_group.service : group.retention_in_days == 14])
-    error_message = "dev keeps logs for 14 days."
+    condition     = alltrue([for group in aws_cloudwatch_log_group.service : group.retention_in_days == var.log_retention_days])
+    error_message = "every log group keeps logs for the environment's log_retention_days."
   }
 }

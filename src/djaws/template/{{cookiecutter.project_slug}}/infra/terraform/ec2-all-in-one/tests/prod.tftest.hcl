@@ -8,8 +8,8 @@ run "prod_host_is_protected" {
   command = plan
 
   assert {
-    condition     = aws_instance.host.instance_type == "t3.small" && aws_instance.host.disable_api_termination
-    error_message = "prod runs a t3.small with termination protection."
+    condition     = aws_instance.host.disable_api_termination
+    error_message = "prod's host is termination-protected."
   }
 
   assert {
@@ -18,8 +18,8 @@ run "prod_host_is_protected" {
   }
 
   assert {
-    condition     = alltrue([for group in aws_cloudwatch_log_group.service : group.retention_in_days == 90])
-    error_message = "prod keeps logs for 90 days."
+    condition     = alltrue([for group in aws_cloudwatch_log_group.service : group.retention_in_days == var.log_retention_days])
+    error_message = "every log group keeps logs for the environment's log_retention_days."
   }
 
   assert {

@@ -1,4 +1,4 @@
-# demo: a client demo, as cheap as it gets and destroyable at any time (~$146/month: `make cost ENV=demo`).
+# demo: a client demo, as cheap as it gets and destroyable at any time (~$64/month: `make cost ENV=demo`).
 environment = "demo"
 domain_name = "{{ 'demo.' ~ cookiecutter.domain_name if cookiecutter.domain_name else '' }}"
 # HTTPS for domain_name (certificate.tf): hosted_zone_id (the Route 53 zone holding it) validates the
@@ -12,20 +12,23 @@ vpc_cidr           = "10.20.0.0/16"
 enable_nat_gateway = false
 enable_flow_logs   = false
 
-service_sizes = {
-  web       = { cpu = 256, memory = 512, desired_count = 1 }
-  websocket = { cpu = 256, memory = 512, desired_count = 1 }
-  frontend  = { cpu = 256, memory = 512, desired_count = 1 }
-  worker    = { cpu = 256, memory = 512, desired_count = 1 }
-  beat      = { cpu = 256, memory = 512, desired_count = 1 }
-}
+# Every process in one task (one network interface, one public address), on Fargate Spot, with
+# Redis as a container of that task: see task_layout, capacity_provider and redis in variables.tf
+# for what each gives up (a Spot reclaim stops the site until a new task runs; Redis
+# keeps nothing across task replacements).
+# 0.25 vCPU keeps the demo within $65 a month: idle processes need little CPU, but a new task takes
+# longer to start, hence the longer health-check grace period (dev keeps 0.5 vCPU).
+task_layout                       = "packed"
+packed_task_size                  = { cpu = 256, memory = 1024 }
+health_check_grace_period_seconds = 120
+capacity_provider                 = "FARGATE_SPOT"
+redis                             = "container"
+
 container_insights  = false
 autoscaling_enabled = false
 
-db_instance_class        = "db.t3.micro"
+db_instance_class        = "db.t4g.micro"
 db_backup_retention_days = 1
-cache_node_type          = "cache.t3.micro"
-cache_node_count         = 1
 
 deletion_protection = false
 media_versioning    = false
@@ -33,4 +36,4 @@ log_retention_days  = 7
 alarm_email         = ""
 
 # `make cost`'s estimate rounded up to the next $5: the budget notifies at 80 % spent and 100 % forecast.
-monthly_budget_usd = 150
+monthly_budget_usd = 65

@@ -1,4 +1,4 @@
-# dev: the integration environment; demo's sizes, longer logs and backups (~$146/month: `make cost ENV=dev`).
+# dev: the integration environment; demo's profile with 0.5 vCPU, longer logs and backups (~$66/month: `make cost ENV=dev`).
 environment = "dev"
 domain_name = "{{ 'dev.' ~ cookiecutter.domain_name if cookiecutter.domain_name else '' }}"
 # HTTPS for domain_name (certificate.tf): hosted_zone_id (the Route 53 zone holding it) validates the
@@ -12,20 +12,20 @@ vpc_cidr           = "10.21.0.0/16"
 enable_nat_gateway = false
 enable_flow_logs   = false
 
-service_sizes = {
-  web       = { cpu = 256, memory = 512, desired_count = 1 }
-  websocket = { cpu = 256, memory = 512, desired_count = 1 }
-  frontend  = { cpu = 256, memory = 512, desired_count = 1 }
-  worker    = { cpu = 256, memory = 512, desired_count = 1 }
-  beat      = { cpu = 256, memory = 512, desired_count = 1 }
-}
+# Every process in one task (one network interface, one public address), on Fargate Spot, with
+# Redis as a container of that task: see task_layout, capacity_provider and redis in variables.tf
+# for what each gives up (a Spot reclaim stops the site until a new task runs; Redis
+# keeps nothing across task replacements).
+task_layout       = "packed"
+packed_task_size  = { cpu = 512, memory = 1024 }
+capacity_provider = "FARGATE_SPOT"
+redis             = "container"
+
 container_insights  = false
 autoscaling_enabled = false
 
-db_instance_class        = "db.t3.micro"
+db_instance_class        = "db.t4g.micro"
 db_backup_retention_days = 3
-cache_node_type          = "cache.t3.micro"
-cache_node_count         = 1
 
 deletion_protection = false
 media_versioning    = false
@@ -33,4 +33,4 @@ log_retention_days  = 14
 alarm_email         = ""
 
 # `make cost`'s estimate rounded up to the next $5: the budget notifies at 80 % spent and 100 % forecast.
-monthly_budget_usd = 150
+monthly_budget_usd = 70

@@ -12,6 +12,10 @@ vpc_cidr           = "10.23.0.0/16"
 enable_nat_gateway = true
 enable_flow_logs   = true
 
+# One service per process, each sized and autoscaled on its own, on demand, with managed Redis.
+task_layout       = "per-process"
+capacity_provider = "FARGATE"
+redis             = "elasticache"
 service_sizes = {
   web       = { cpu = 512, memory = 1024, desired_count = 2 }
   websocket = { cpu = 512, memory = 1024, desired_count = 2 }

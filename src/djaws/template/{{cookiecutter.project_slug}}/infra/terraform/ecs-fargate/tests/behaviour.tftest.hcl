@@ -191,7 +191,7 @@ run "paths_route_to_their_processes" {
   }
 
   assert {
-    condition     = aws_lb_target_group.backend.health_check[0].path == "/api/health/" && aws_lb_target_group.frontend[0].health_check[0].path == "/"
+    condition     = aws_lb_target_group.process["web"].health_check[0].path == "/api/health/" && aws_lb_target_group.process["frontend"].health_check[0].path == "/" && aws_lb_target_group.process["websocket"].port == 8001
     error_message = "Health checks: backend /api/health/, frontend /."
   }
 }
@@ -200,13 +200,16 @@ run "without_frontend_the_backend_serves_everything" {
   command = plan
 
   variables {
-    enable_frontend  = false
-    enable_websocket = false
-    enable_celery    = false
+    enable_frontend   = false
+    enable_websocket  = false
+    enable_celery     = false
+    task_layout       = "per-process"
+    redis             = "elasticache"
+    capacity_provider = "FARGATE"
   }
 
   assert {
-    condition     = length(aws_lb_target_group.frontend) == 0 && length(aws_lb_listener_rule.websocket) == 0
+    condition     = toset(keys(aws_lb_target_group.process)) == toset(["web"]) && length(aws_lb_listener_rule.websocket) == 0
     error_message = "No frontend and no websocket: no target groups or rules for them."
   }
 
@@ -239,9 +242,23 @@ run "services_roll_back_and_leave_revisions_to_ci" {
     error_message = "RDS manages the master password in Secrets Manager and encrypts storage."
   }
 
+}
+
+run "managed_redis_is_encrypted" {
+  command = plan
+
+  variables {
+    redis = "elasticache"
+  }
+
   assert {
-    condition     = aws_elasticache_replication_group.main.transit_encryption_enabled && aws_elasticache_replication_group.main.at_rest_encryption_enabled
+    condition     = aws_elasticache_replication_group.main[0].transit_encryption_enabled && aws_elasticache_replication_group.main[0].at_rest_encryption_enabled
     error_message = "Redis is encrypted in transit and at rest."
+  }
+
+  assert {
+    condition     = startswith(one([for variable in one([for container in jsondecode(aws_ecs_task_definition.service["app"].container_definitions) : container.environment if container.name == "web"]) : variable.value if variable.name == "REDIS_URL"]), "rediss://") && !contains(keys(local.container_definitions), "redis")
+    error_message = "With ElastiCache the backend connects over TLS and no Redis container runs."
   }
 }
 
@@ -266,7 +283,77 @@ run "nat_only_where_asked" {
   }
 
   assert {
-    condition     = length(aws_nat_gateway.main) == 1 && !aws_ecs_service.service["web"].network_configuration[0].assign_public_ip
+    condition     = length(aws_nat_gateway.main) == 1 && !anytrue([for service in aws_ecs_service.service : service.network_configuration[0].assign_public_ip])
     error_message = "Asking for NAT puts tasks in private subnets behind one NAT gateway."
   }
+}
+
+run "packed_layout_runs_every_process_in_one_task" {
+  command = plan
+
+  variables {
+    enable_frontend   = true
+    enable_websocket  = true
+    enable_celery     = true
+    task_layout       = "packed"
+    redis             = "container"
+    capacity_provider = "FARGATE_SPOT"
+  }
+
+  assert {
+    condition     = toset(keys(aws_ecs_service.service)) == toset(["app"]) && toset([for container in jsondecode(aws_ecs_task_definition.service["app"].container_definitions) : container.name]) == toset(["web", "websocket", "frontend", "worker", "beat", "redis"])
+    error_message = "One service whose task runs every process and Redis."
+  }
+
+  assert {
+    condition     = { for entry in aws_ecs_service.service["app"].load_balancer : entry.container_name => entry.container_port } == { web = 8000, websocket = 8001, frontend = 3000 } && toset([for entry in aws_ecs_service.service["app"].load_balancer : entry.target_group_arn]) == toset([for group in aws_lb_target_group.process : group.arn])
+    error_message = "The one service is in each target group, on each load-balanced container's port."
+  }
+
+  assert {
+    condition     = aws_ecs_service.service["app"].deployment_minimum_healthy_percent == 100 && aws_ecs_service.service["app"].deployment_maximum_percent == 200 && output.service_desired_counts == { app = 1 }
+    error_message = "The packed task serves the site: one task, and a deploy starts the new one before the old one stops."
+  }
+
+  assert {
+    condition     = one(aws_ecs_service.service["app"].capacity_provider_strategy).capacity_provider == "FARGATE_SPOT"
+    error_message = "capacity_provider picks Fargate Spot through the service's capacity provider strategy."
+  }
+
+  assert {
+    condition     = length(aws_elasticache_replication_group.main) == 0 && length(aws_security_group.redis) == 0 && one([for variable in one([for container in jsondecode(aws_ecs_task_definition.service["app"].container_definitions) : container.environment if container.name == "web"]) : variable.value if variable.name == "REDIS_URL"]) == "redis://localhost:6379/0"
+    error_message = "Redis as a container: no ElastiCache, the backend reaches it on localhost."
+  }
+
+  assert {
+    condition     = alltrue([for container in jsondecode(aws_ecs_task_definition.service["app"].container_definitions) : container.dependsOn == [{ containerName = "redis", condition = "HEALTHY" }] if contains(["web", "websocket", "worker", "beat"], container.name)]) && contains(one([for container in jsondecode(aws_ecs_task_definition.service["app"].container_definitions) : container.command if container.name == "redis"]), "127.0.0.1")
+    error_message = "The backend containers wait for Redis, which listens on localhost only."
+  }
+
+  assert {
+    condition     = [for container in jsondecode(aws_ecs_task_definition.service["web"].container_definitions) : container.name] == ["web", "redis"] && output.migration_task.task_definition_family == aws_ecs_task_definition.service["web"].family && !contains(keys(aws_ecs_service.service), "web")
+    error_message = "One-off tasks use a web-only family (no second beat or worker), which no service runs."
+  }
+}
+
+run "container_redis_needs_the_packed_layout" {
+  command = plan
+
+  variables {
+    task_layout = "per-process"
+    redis       = "container"
+  }
+
+  expect_failures = [var.redis]
+}
+
+run "the_packed_layout_does_not_autoscale" {
+  command = plan
+
+  variables {
+    task_layout         = "packed"
+    autoscaling_enabled = true
+  }
+
+  expect_failures = [var.autoscaling_enabled]
 }

@@ -9,22 +9,22 @@ run "demo_is_small_public_and_destroyable" {
   command = plan
 
   assert {
-    condition     = aws_db_instance.main.instance_class == "db.t3.micro" && aws_db_instance.main.backup_retention_period == 1
-    error_message = "demo runs db.t3.micro with one day of backups."
+    condition     = aws_db_instance.main.instance_class == "db.t4g.micro" && aws_db_instance.main.backup_retention_period == 1
+    error_message = "demo runs db.t4g.micro with one day of backups."
   }
 
   assert {
-    condition     = aws_elasticache_replication_group.main.node_type == "cache.t3.micro"
-    error_message = "demo runs cache.t3.micro."
+    condition     = length(aws_elasticache_replication_group.main) == 0 && contains(keys(local.container_definitions), "redis")
+    error_message = "demo runs Redis as a container of its task, not ElastiCache."
   }
 
   assert {
-    condition     = aws_ecs_task_definition.service["web"].cpu == "256" && aws_ecs_task_definition.service["web"].memory == "512" && output.service_desired_counts["web"] == 1 && aws_ecs_service.service["web"].desired_count == 0
-    error_message = "demo's web service is 0.25 vCPU / 512 MiB x 1, created with zero tasks until the first ops deploy."
+    condition     = keys(aws_ecs_service.service) == ["app"] && aws_ecs_task_definition.service["app"].cpu == "256" && aws_ecs_task_definition.service["app"].memory == "1024" && aws_ecs_service.service["app"].health_check_grace_period_seconds == 120 && output.service_desired_counts == { app = 1 } && aws_ecs_service.service["app"].desired_count == 0 && one(aws_ecs_service.service["app"].capacity_provider_strategy).capacity_provider == "FARGATE_SPOT"
+    error_message = "demo runs one packed 0.25 vCPU / 1 GiB task on Fargate Spot (two minutes' health-check grace), created with zero tasks until the first ops deploy."
   }
 
   assert {
-    condition     = length(aws_nat_gateway.main) == 0 && aws_ecs_service.service["web"].network_configuration[0].assign_public_ip
+    condition     = length(aws_nat_gateway.main) == 0 && aws_ecs_service.service["app"].network_configuration[0].assign_public_ip
     error_message = "demo has no NAT gateway; its tasks get public IPs."
   }
 

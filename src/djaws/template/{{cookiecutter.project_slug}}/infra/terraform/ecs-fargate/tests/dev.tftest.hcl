@@ -8,8 +8,13 @@ run "dev_is_demo_sized_with_longer_retention" {
   command = plan
 
   assert {
-    condition     = aws_db_instance.main.instance_class == "db.t3.micro" && aws_db_instance.main.backup_retention_period == 3
-    error_message = "dev runs db.t3.micro with three days of backups."
+    condition     = aws_db_instance.main.instance_class == "db.t4g.micro" && aws_db_instance.main.backup_retention_period == 3
+    error_message = "dev runs db.t4g.micro with three days of backups."
+  }
+
+  assert {
+    condition     = keys(aws_ecs_service.service) == ["app"] && one(aws_ecs_service.service["app"].capacity_provider_strategy).capacity_provider == "FARGATE_SPOT" && length(aws_elasticache_replication_group.main) == 0
+    error_message = "dev shares demo's profile: one packed task on Fargate Spot with Redis in it."
   }
 
   assert {

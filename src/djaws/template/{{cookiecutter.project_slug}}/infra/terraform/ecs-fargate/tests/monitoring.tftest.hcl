@@ -6,10 +6,15 @@ mock_provider "aws" {
   override_during = plan
 }
 
+# One service per process and managed Redis: every per-service and Redis widget (the packed demo
+# layout has its own run at the end).
 variables {
-  enable_frontend  = true
-  enable_websocket = true
-  enable_celery    = true
+  enable_frontend   = true
+  enable_websocket  = true
+  enable_celery     = true
+  task_layout       = "per-process"
+  redis             = "elasticache"
+  capacity_provider = "FARGATE"
 }
 
 run "dashboard_shows_traffic_services_and_data_stores" {
@@ -33,10 +38,10 @@ run "dashboard_shows_traffic_services_and_data_stores" {
   }
 
   assert {
-    condition = [
+    condition = toset([
       for metric in one([for widget in jsondecode(aws_cloudwatch_dashboard.main.dashboard_body).widgets : widget.properties.metrics if widget.properties.title == "CPU per service (%)"]) :
       metric[5]
-    ] == [for service in ["web", "websocket", "frontend", "worker", "beat"] : aws_ecs_service.service[service].name]
+    ]) == toset([for service in ["web", "websocket", "frontend", "worker", "beat"] : aws_ecs_service.service[service].name])
     error_message = "The CPU widget has one line per ECS service, named as the services are."
   }
 
@@ -120,7 +125,7 @@ run "saved_queries_read_the_backend_logs" {
   }
 
   assert {
-    condition     = jsonencode(module.log_queries.log_groups.errors) == jsonencode([for service in ["web", "websocket", "worker", "beat"] : aws_cloudwatch_log_group.service[service].name])
+    condition     = toset(module.log_queries.log_groups.errors) == toset([for service in ["web", "websocket", "worker", "beat"] : aws_cloudwatch_log_group.service[service].name])
     error_message = "The errors query reads every Django process's log group (not the frontend's text lines)."
   }
 
@@ -222,4 +227,37 @@ run "budget_must_be_positive" {
   }
 
   expect_failures = [var.monthly_budget_usd]
+}
+
+run "packed_layout_watches_its_one_service_without_redis_metrics" {
+  command = plan
+
+  variables {
+    task_layout       = "packed"
+    redis             = "container"
+    capacity_provider = "FARGATE_SPOT"
+  }
+
+  assert {
+    condition = [
+      for metric in one([for widget in jsondecode(aws_cloudwatch_dashboard.main.dashboard_body).widgets : widget.properties.metrics if widget.properties.title == "CPU per service (%)"]) :
+      metric[5]
+    ] == [aws_ecs_service.service["app"].name]
+    error_message = "The packed layout's CPU widget has the one service."
+  }
+
+  assert {
+    condition     = length([for widget in jsondecode(aws_cloudwatch_dashboard.main.dashboard_body).widgets : widget if startswith(widget.properties.title, "Redis")]) == 0
+    error_message = "Redis in the task has no ElastiCache metrics: no Redis widgets."
+  }
+
+  assert {
+    condition     = length(jsondecode(aws_cloudwatch_dashboard.main.dashboard_body).widgets[3].properties.alarms) == 6 + 3 + 1 + 1 && length(aws_cloudwatch_metric_alarm.unhealthy_hosts) == 3
+    error_message = "Packed: unhealthy hosts per target group, CPU and memory of the one service."
+  }
+
+  assert {
+    condition     = contains(keys(aws_cloudwatch_log_group.service), "redis") && length(aws_cloudwatch_log_group.service) == 6
+    error_message = "Every container has its log group, Redis too."
+  }
 }

@@ -8,7 +8,7 @@ run "prod_is_sized_and_protected" {
   command = plan
 
   assert {
-    condition     = aws_db_instance.main.instance_class == "db.t3.small" && aws_elasticache_replication_group.main.node_type == "cache.t3.small"
+    condition     = aws_db_instance.main.instance_class == "db.t3.small" && aws_elasticache_replication_group.main[0].node_type == "cache.t3.small"
     error_message = "prod runs db.t3.small and cache.t3.small."
   }
 
@@ -48,7 +48,7 @@ run "prod_is_sized_and_protected" {
   }
 
   assert {
-    condition     = alltrue([for name, service in aws_ecs_service.service : output.service_desired_counts[name] == 1 && service.deployment_maximum_percent == 100 if name == "beat"])
+    condition     = alltrue([for name, service in aws_ecs_service.service : output.service_desired_counts[name] == 1 && service.deployment_maximum_percent == 100 if name == "beat"]) && toset(keys(aws_ecs_service.service)) == toset(["web", "websocket", "frontend", "worker", "beat"]) && alltrue([for service in aws_ecs_service.service : one(service.capacity_provider_strategy).capacity_provider == "FARGATE" && length(service.load_balancer) <= 1])
     error_message = "beat runs exactly one task, also during deployments."
   }
 }

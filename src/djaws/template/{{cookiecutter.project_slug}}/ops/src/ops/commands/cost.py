@@ -11,7 +11,6 @@ from ops.project import TARGETS, Project
 
 FORMATS = ("text", "markdown", "json")
 # Environments from the cheapest to production, as the READMEs list them; any other name after them.
-ORDER = ("demo", "dev", "stg", "prod")
 JSON_SHAPE = """\
 --format json prints one object:
   currency, as_of (date of the price table), region, hours_per_month
@@ -32,7 +31,7 @@ def register(subparsers: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     which = parser.add_mutually_exclusive_group()
-    which.add_argument("--env", metavar="ENV", help="one environment: demo, dev, stg or prod")
+    which.add_argument("--env", metavar="ENV", help="one environment of infra/names.json")
     which.add_argument("--all", action="store_true", help="every environment (the default)")
     parser.add_argument("--target", choices=TARGETS, help="one target only (default: both, this project's first)")
     parser.add_argument("--region", metavar="REGION", help="price in this region (default: the project's aws_region)")
@@ -43,7 +42,7 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     project = Project.discover()
     model = CostModel(project, args.region)
-    environments = (args.env,) if args.env else sorted(project.environments, key=environment_order)
+    environments = (args.env,) if args.env else project.environments
     estimates = {
         target: [model.estimate(target, environment) for environment in environments]
         for target in targets_for(project, args.target)
@@ -55,10 +54,6 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(text_report(project, model, estimates))
     return 0
-
-
-def environment_order(environment: str) -> tuple[int, str]:
-    return (ORDER.index(environment) if environment in ORDER else len(ORDER), environment)
 
 
 def usd(amount: float | None) -> str:

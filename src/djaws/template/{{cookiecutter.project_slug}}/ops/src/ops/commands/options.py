@@ -8,7 +8,7 @@ DEFAULT_TIMEOUT_SECONDS = 900
 
 
 def add_environment(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--env", required=True, metavar="ENV", help="environment: demo, dev, stg or prod")
+    parser.add_argument("--env", required=True, metavar="ENV", help="environment, as infra/names.json names it")
 
 
 def add_timeout(parser: argparse.ArgumentParser) -> None:

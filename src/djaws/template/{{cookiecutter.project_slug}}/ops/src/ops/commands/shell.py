@@ -1,6 +1,7 @@
 """``ops exec [SERVICE] --env ENV [--command CMD]``: a shell in a running task, or on the host.
 
-ECS Fargate: ECS Exec into the newest running task of the service (default web), in its container.
+ECS Fargate: ECS Exec into the newest running task that runs the process (default web), in its
+container: the process's own service, or the one service of the packed layout.
 EC2: a Session Manager session on the host; with a service named, the command runs in that
 compose service's container. Either way, ops finds the target and hands over to the AWS CLI, whose
 session-manager-plugin carries the session: no SSH key, no open port, and every session is in
@@ -59,14 +60,23 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=run)
 
 
-def newest_running_task(environment: Environment, service: str) -> dict[str, Any]:
-    """The service's newest RUNNING task; one line when there is none."""
+def service_running(environment: Environment, process: str) -> str:
+    """The ECS service whose task runs the process (a container of that name); one line when none does."""
     services = environment.outputs["ecs_service_names"]
-    if service not in services:
-        raise UsageError(f"unknown service {service!r}; {environment.name} has {', '.join(sorted(services))}")
+    containers = environment.outputs.get("service_containers", {key: [key] for key in services})
+    for key, names in sorted(containers.items()):
+        if process in names:
+            return str(services[key])
+    known = sorted({name for names in containers.values() for name in names})
+    raise UsageError(f"unknown service {process!r}; {environment.name} has {', '.join(known)}")
+
+
+def newest_running_task(environment: Environment, service: str) -> dict[str, Any]:
+    """The newest RUNNING task that runs the process ``service``; one line when there is none."""
+    ecs_service = service_running(environment, service)
     ecs = environment.aws.client("ecs")
     cluster = environment.outputs["ecs_cluster_name"]
-    arns = ecs.list_tasks(cluster=cluster, serviceName=services[service], desiredStatus="RUNNING")["taskArns"]
+    arns = ecs.list_tasks(cluster=cluster, serviceName=ecs_service, desiredStatus="RUNNING")["taskArns"]
     tasks = ecs.describe_tasks(cluster=cluster, tasks=arns)["tasks"] if arns else []
     running = [task for task in tasks if task.get("lastStatus") == "RUNNING"]
     if not running:

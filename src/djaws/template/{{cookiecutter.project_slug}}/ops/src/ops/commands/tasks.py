@@ -38,7 +38,7 @@ def run_management(environment: Environment, arguments: list[str], timeout: floa
     if environment.target != "ecs-fargate":
         return host.manage(environment, arguments, timeout)
     services = EcsServices(environment)
-    revision = services.states()["web"].task_definition
+    revision = services.one_off_revision()
     command = [*environment.outputs["migration_task"]["manage_command"], *arguments]
     step(f"running `{' '.join(command)}` as a one-off task of {revision.rsplit('/', 1)[-1]}")
     result, lines = services.run_one_off(revision, command, timeout)

@@ -12,11 +12,15 @@ what users apply to AWS. Each patch names the gap it closes:
   ``DeleteCacheSubnetGroup`` is not implemented (HTTP 500).
 - ECS: ``CreateService`` drops ``deploymentConfiguration`` (circuit breaker, min/max percent),
   ``enableExecuteCommand``, ``healthCheckGracePeriodSeconds`` and ``availabilityZoneRebalancing``,
-  so services drift on re-plan.
+  so services drift on re-plan. Kept here; a field not sent reads back as ECS's documented default.
+- ECS capacity providers: ``CreateService`` drops ``capacityProviderStrategy`` and records launch type
+  ``EC2`` for a service that named none, so a Fargate Spot service reads back as an EC2 one and every
+  plan replaces it. A service created with a strategy keeps it and has no launch type, as on AWS.
 - EC2: a security-group rule that references another group loses its description; an instance
   launched with a network-interface spec (needed for a public IP) reports no security groups.
 - RDS: parameters set with ``ModifyDBParameterGroup`` come back without ``Source: user``, so the
-  provider drops them from state and plans to set them again on every run.
+  provider drops them from state and plans to set them again on every run; ``DescribeDBParameters``
+  ignores its ``Source`` filter.
 - RDS point-in-time restore: every instance has the same ``DbiResourceId`` (the provider finds
   instances by it, so a second instance breaks plans and destroys), automated backups have no
   restore window, and ``RestoreDBInstanceToPointInTime`` accepts any time, both a time and
@@ -25,7 +29,8 @@ what users apply to AWS. Each patch names the gap it closes:
   and a restore outside it fails (``InvalidRestoreFault``), as on AWS.
 - S3: bucket policies ignore their conditions, so the TLS-only statement (deny when
   ``aws:SecureTransport`` is false) denies every request; conditions on that key are evaluated
-  here as for a TLS request, which is what every request to AWS is.
+  here as for a TLS request, which is what every request to AWS is. A policy with a condition key
+  or operator the emulator cannot evaluate is refused (``NotImplemented``, naming it), never guessed.
 - Application Auto Scaling: ``TagResource``/``UntagResource``/``ListTagsForResource`` are missing
   (HTTP 500); the provider calls them whenever default tags are set.
 - ACM: a DNS-validated certificate turns ``ISSUED`` 60 s after it is requested, whatever DNS holds.
@@ -53,15 +58,16 @@ agent, and a test chooses what each container or command does (``Emulator.runtim
   and count, so a service never looks steady on the new revision; here an update collapses the
   deployments into one ``PRIMARY`` deployment of the service's task definition, ``COMPLETED``, with
   ``runningCount = desiredCount`` (what ECS shows once a rollout has finished). ``MOTO_ECS_SERVICE_RUNNING``
-  is not needed for that. A service whose container the runtime table makes exit non-zero (by its
-  image or command) crashes instead: no task runs, all are pending, the rollout stays ``IN_PROGRESS``.
+  is not needed for that. A service one of whose containers the runtime table makes exit non-zero (by
+  its image or command) crashes instead: no task runs, all are pending, the rollout stays ``IN_PROGRESS``.
   moto writes no service events and registers no task in a target group: here each update adds the
   events ECS writes (tasks started, deployment completed, steady state; or unable to start tasks),
   and each running task is one healthy target in the service's target groups (the old ones gone).
 - ECS service tasks: moto starts none for a service and ignores ``ListTasks``' ``serviceName``; here
   each update stops the service's tasks and starts ``runningCount`` new ones of its task definition
   (``RUNNING`` until the next update, ``startedBy`` the deployment, ``group`` ``service:NAME``,
-  ``enableExecuteCommand`` as the service has it), and ``ListTasks`` filters by service, so
+  ``enableExecuteCommand`` as the service has it), and ``ListTasks`` filters by service (and, as
+  ECS does, lists only tasks whose desired status is ``RUNNING`` unless asked for another), so
   ``ops exec`` finds the task it opens a shell in.
 - SSM Run Command: every invocation reports ``Success`` with no output; here it reports the exit code
   and output the runtime table gives for the command text (``Failed`` for a non-zero exit). A
@@ -75,9 +81,7 @@ from __future__ import annotations
 
 import itertools
 import json
-import logging
 import os
-import socket
 import subprocess
 import time
 import uuid
@@ -89,7 +93,8 @@ from pathlib import Path
 from typing import Any
 
 import moto
-from emulator_monitoring import patch_monitoring
+from support.emulator_monitoring import patch_monitoring
+from support.moto_server import moto_server
 
 PINNED_MOTO_VERSION = "5.2.5"
 ACCESS_KEY = "testing"
@@ -108,7 +113,7 @@ def _require_pinned_moto() -> None:
     """The patches reach into moto's internals: refuse any other version rather than misbehave."""
     if moto.__version__ != PINNED_MOTO_VERSION:
         raise EmulatorError(
-            f"tests/infra/emulator.py patches moto {PINNED_MOTO_VERSION}, found {moto.__version__}; "
+            f"tests/support/emulator.py patches moto {PINNED_MOTO_VERSION}, found {moto.__version__}; "
             "re-check every patch against the new version before changing the pin"
         )
 
@@ -204,6 +209,18 @@ def _patch_elasticache() -> None:
     ElastiCacheResponse.delete_cache_subnet_group = delete_cache_subnet_group_response  # type: ignore[attr-defined]
 
 
+# What ECS reports for a REPLICA service created without these fields (ECS API reference,
+# CreateService: https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateService.html
+# and its example responses, also in botocore's data/ecs/2014-11-13/examples-1.json).
+ECS_DEPLOYMENT_DEFAULTS: dict[str, Any] = {
+    "maximumPercent": 200,
+    "minimumHealthyPercent": 100,
+    "deploymentCircuitBreaker": {"enable": False, "rollback": False},
+}
+# "For create service requests, when no value is specified ... Amazon ECS defaults the value to ENABLED."
+ECS_AZ_REBALANCING_DEFAULT = "ENABLED"
+
+
 def _patch_ecs() -> None:
     """Keep the CreateService fields moto drops, so a re-plan sees what was applied."""
     from moto.ecs.responses import EC2ContainerServiceResponse
@@ -213,19 +230,54 @@ def _patch_ecs() -> None:
     def create_service_keeping_fields(self: EC2ContainerServiceResponse) -> Any:
         result = create_service(self)
         service = self.ecs_backend._get_service(self._get_param("cluster", "default"), self._get_param("serviceName"))
-        service.deployment_configuration = self._get_param("deploymentConfiguration") or {
-            "maximumPercent": 200,
-            "minimumHealthyPercent": 100,
-            "deploymentCircuitBreaker": {"enable": False, "rollback": False},
+        # Fields left out of a deploymentConfiguration take their defaults, as on ECS.
+        service.deployment_configuration = {
+            **ECS_DEPLOYMENT_DEFAULTS,
+            **(self._get_param("deploymentConfiguration") or {}),
         }
         service.enable_execute_command = bool(self._get_param("enableExecuteCommand", False))
-        service.availability_zone_rebalancing = self._get_param("availabilityZoneRebalancing") or "DISABLED"
+        service.availability_zone_rebalancing = (
+            self._get_param("availabilityZoneRebalancing") or ECS_AZ_REBALANCING_DEFAULT
+        )
         grace_period = self._get_param("healthCheckGracePeriodSeconds")
+        if grace_period is None and self._get_param("loadBalancers"):
+            # "If you do not specify a health check grace period value, the default value of 0 is used."
+            grace_period = 0
         if grace_period is not None:
             service.health_check_grace_period_seconds = int(grace_period)
         return result
 
     EC2ContainerServiceResponse.create_service = create_service_keeping_fields  # type: ignore[method-assign]
+
+
+def _patch_ecs_capacity_provider_strategy() -> None:
+    """A service created with a capacity provider strategy keeps it, with no launch type."""
+    from moto.ecs.responses import EC2ContainerServiceResponse
+
+    create_service = EC2ContainerServiceResponse.create_service
+
+    def create_service_with_strategy(self: EC2ContainerServiceResponse) -> Any:
+        result = create_service(self)
+        strategy = self._get_param("capacityProviderStrategy")
+        if strategy and not self._get_param("launchType"):
+            service = self.ecs_backend._get_service(
+                self._get_param("cluster", "default"), self._get_param("serviceName")
+            )
+            service.capacity_provider_strategy = [
+                {
+                    "capacityProvider": entry["capacityProvider"],
+                    "weight": entry.get("weight", 0),
+                    "base": entry.get("base", 0),
+                }
+                for entry in strategy
+            ]
+            service.launch_type = None
+            for deployment in service.deployments:
+                deployment.pop("launchType", None)
+                deployment["capacityProviderStrategy"] = service.capacity_provider_strategy
+        return result
+
+    EC2ContainerServiceResponse.create_service = create_service_with_strategy  # type: ignore[method-assign]
 
 
 def _patch_ec2() -> None:
@@ -252,15 +304,31 @@ def _patch_ec2() -> None:
 
 
 def _patch_rds() -> None:
-    """Mark parameters set through ModifyDBParameterGroup as user-set, as RDS does."""
+    """Mark parameters set through ModifyDBParameterGroup as user-set, as RDS does; filter by Source."""
+    from moto.core.responses import ActionResult
     from moto.rds.models import DBParameterGroup
+    from moto.rds.responses import RDSResponse
 
     update_parameters = DBParameterGroup.update_parameters
 
     def update_parameters_from_user(self: DBParameterGroup, new_parameters: Any) -> None:
-        update_parameters(self, [{"Source": "user", **parameter} for parameter in new_parameters])
+        update_parameters(self, [{**parameter, "Source": "user"} for parameter in new_parameters])
+
+    describe_db_parameters = RDSResponse.describe_db_parameters
+
+    def describe_db_parameters_of_source(self: RDSResponse) -> ActionResult:
+        # moto ignores Source: DescribeDBParameters(Source="engine-default") listed the user's parameters too.
+        result = describe_db_parameters(self)
+        source = self.params.get("Source")
+        if not source:
+            return result
+        parameters = result.result["Parameters"]  # type: ignore[index]
+        return ActionResult(
+            {"Parameters": [parameter for parameter in parameters if parameter.get("Source") == source]}
+        )
 
     DBParameterGroup.update_parameters = update_parameters_from_user  # type: ignore[method-assign]
+    RDSResponse.describe_db_parameters = describe_db_parameters_of_source  # type: ignore[method-assign]
 
 
 def _restore_window(instance: Any) -> tuple[datetime, datetime]:
@@ -319,10 +387,9 @@ def _patch_rds_point_in_time() -> None:
                 f"Restore time {restore_time.isoformat()} is outside the restorable window "
                 f"{earliest.isoformat()} to {latest.isoformat()}",
             )
-        # The restore copies every attribute of the source, its resource ID too.
-        restored = restore(self, source_db_identifier, target_db_identifier, overrides)
-        restored.dbi_resource_id = fresh_resource_id()
-        return restored
+        # The restore copies the source's attributes into a new DBInstance, whose __init__ (above) gives
+        # it its own resource ID.
+        return restore(self, source_db_identifier, target_db_identifier, overrides)
 
     DBInstance.__init__ = init_with_own_resource_id  # type: ignore[method-assign]
     DBInstanceAutomatedBackup.restore_window = property(restore_window)  # type: ignore[attr-defined]
@@ -333,42 +400,78 @@ def _patch_rds_point_in_time() -> None:
 # What every request to the emulator looks like to a bucket policy: it stands in for AWS's TLS
 # endpoints, though it listens on plain HTTP on loopback.
 REQUEST_CONTEXT = {"aws:SecureTransport": "true"}
-_EQUALITY_OPERATORS = {"Bool", "StringEquals", "StringEqualsIgnoreCase"}
+# Condition operators evaluated here, and whether each matches case-insensitively and negates
+# (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html).
+_CONDITION_OPERATORS = {
+    "Bool": (True, False),
+    "StringEquals": (False, False),
+    "StringEqualsIgnoreCase": (True, False),
+    "StringNotEquals": (False, True),
+    "StringNotEqualsIgnoreCase": (True, True),
+}
+
+
+class UnsupportedPolicyCondition(EmulatorError):
+    """A bucket-policy condition the emulator cannot evaluate; guessing would make S3 allow or deny wrongly."""
 
 
 def _condition_holds(condition: dict[str, dict[str, Any]]) -> bool:
-    """Whether a policy Condition holds for REQUEST_CONTEXT; keys moto cannot know are left to moto."""
+    """Whether a policy Condition holds for REQUEST_CONTEXT; any other operator or key raises."""
     for operator, entries in condition.items():
+        if operator not in _CONDITION_OPERATORS:
+            raise UnsupportedPolicyCondition(
+                f"bucket-policy condition operator {operator} is not evaluated by the emulator "
+                f"(it evaluates {', '.join(sorted(_CONDITION_OPERATORS))}); extend tests/support/emulator.py"
+            )
+        ignore_case, negated = _CONDITION_OPERATORS[operator]
         for key, expected in entries.items():
-            if key not in REQUEST_CONTEXT or operator not in _EQUALITY_OPERATORS | {"StringNotEquals"}:
-                continue
-            values = [str(value).lower() for value in (expected if isinstance(expected, list) else [expected])]
-            matches = REQUEST_CONTEXT[key].lower() in values
-            if matches == (operator == "StringNotEquals"):
+            if key not in REQUEST_CONTEXT:
+                raise UnsupportedPolicyCondition(
+                    f"bucket-policy condition key {key} is not evaluated by the emulator "
+                    f"(it knows {', '.join(sorted(REQUEST_CONTEXT))}); extend REQUEST_CONTEXT in emulator.py"
+                )
+            fold = str.lower if ignore_case else str
+            values = {fold(str(value)) for value in (expected if isinstance(expected, list) else [expected])}
+            if (fold(REQUEST_CONTEXT[key]) in values) == negated:
                 return False
     return True
 
 
 def _patch_s3() -> None:
-    """Evaluate bucket-policy conditions on aws:SecureTransport instead of denying unconditionally."""
+    """Evaluate bucket-policy conditions on aws:SecureTransport; refuse policies with conditions it cannot."""
     from moto.iam.access_control import IAMPolicy, PermissionResult
-    from moto.s3.models import FakeBucket
+    from moto.s3.exceptions import S3ClientError
+    from moto.s3.models import FakeBucket, S3Backend
+
+    def statements_of(policy: dict[str, Any]) -> list[dict[str, Any]]:
+        return policy["Statement"] if isinstance(policy["Statement"], list) else [policy["Statement"]]
 
     def get_permission(self: FakeBucket, action: str, resource: str) -> Any:
         if self.policy is None:
             return PermissionResult.NEUTRAL
         policy = json.loads(self.policy.decode())
-        statements = policy["Statement"] if isinstance(policy["Statement"], list) else [policy["Statement"]]
         applicable = [
             {key: value for key, value in statement.items() if key != "Condition"}
-            for statement in statements
+            for statement in statements_of(policy)
             if _condition_holds(statement.get("Condition", {}))
         ]
         if not applicable:
             return PermissionResult.NEUTRAL
         return IAMPolicy(json.dumps({**policy, "Statement": applicable})).is_action_permitted(action, resource)
 
+    put_bucket_policy = S3Backend.put_bucket_policy
+
+    def put_bucket_policy_it_can_evaluate(self: S3Backend, bucket_name: str, policy: bytes) -> None:
+        # Checked when the policy is set, so the caller sees which condition, not a failing GetObject later.
+        try:
+            for statement in statements_of(json.loads(policy)):
+                _condition_holds(statement.get("Condition", {}))
+        except UnsupportedPolicyCondition as error:
+            raise S3ClientError("NotImplemented", str(error)) from error
+        put_bucket_policy(self, bucket_name, policy)
+
     FakeBucket.get_permission = get_permission  # type: ignore[method-assign]
+    S3Backend.put_bucket_policy = put_bucket_policy_it_can_evaluate  # type: ignore[method-assign]
 
 
 def _patch_application_autoscaling() -> None:
@@ -572,9 +675,12 @@ def _patch_ecs_runtime() -> None:
     def update_service_to_steady_state(self: EC2ContainerServiceBackend, service_properties: dict[str, Any]) -> Any:
         service = update_service(self, service_properties)
         if service.deployment_controller.get("type", "ECS") == "ECS":
-            container = self.describe_task_definition(service.task_definition).container_definitions[0]
-            outcome = CONTAINER_RUNTIME.outcome_for(container["image"], " ".join(container.get("command") or []))
-            crashing = outcome.exit_code != 0
+            # Every container is essential: the task crashes when any of them exits non-zero.
+            containers = self.describe_task_definition(service.task_definition).container_definitions
+            crashing = any(
+                CONTAINER_RUNTIME.outcome_for(container["image"], " ".join(container.get("command") or [])).exit_code
+                for container in containers
+            )
             running = 0 if crashing else service.desired_count
             previous = service.deployments[0] if service.deployments else {}
             service.running_count, service.pending_count = running, service.desired_count - running
@@ -709,7 +815,14 @@ def _patch_ecs_service_tasks() -> None:
     def list_tasks_of_service(self: EC2ContainerServiceBackend, *args: Any, **kwargs: Any) -> list[Any]:
         tasks = list_tasks(self, *args, **kwargs)
         service_name = kwargs.get("service_name") if "service_name" in kwargs else (args[4] if len(args) > 4 else None)
-        return [task for task in tasks if not service_name or task.group == f"service:{service_name}"]
+        desired = kwargs.get("desiredStatus") if "desiredStatus" in kwargs else (args[5] if len(args) > 5 else None)
+        # API reference, ListTasks desiredStatus: "The default status filter is RUNNING".
+        return [
+            task
+            for task in tasks
+            if (not service_name or task.group == f"service:{service_name}")
+            and (desired or task.desired_status == "RUNNING")
+        ]
 
     Task.advance = advance_unless_service_task  # type: ignore[method-assign]
     EC2ContainerServiceBackend.update_service = update_service_replacing_tasks  # type: ignore[method-assign]
@@ -754,6 +867,7 @@ def patch_moto() -> None:
     _require_pinned_moto()
     _patch_elasticache()
     _patch_ecs()
+    _patch_ecs_capacity_provider_strategy()
     _patch_ec2()
     _patch_rds()
     _patch_rds_point_in_time()
@@ -766,13 +880,6 @@ def patch_moto() -> None:
     _patch_ecs_task_network_interfaces()
     patch_monitoring()
     _patched = True
-
-
-def free_port() -> int:
-    """A free TCP port on the loopback interface."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass
@@ -799,18 +906,9 @@ class Emulator:
 
 @contextmanager
 def running_emulator(region: str) -> Iterator[Emulator]:
-    """Start moto server on a loopback port for the duration of the block."""
-    from moto.server import ThreadedMotoServer
-
+    """Start the patched moto server on a loopback port for the duration of the block."""
     # AWS-managed policies (the EC2 host attaches AmazonSSMManagedInstanceCore).
     os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
     patch_moto()
-    # One log line per request drowns the test output.
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
-        yield Emulator(endpoint=f"http://127.0.0.1:{port}", region=region)
-    finally:
-        server.stop()
+    with moto_server() as server:
+        yield Emulator(endpoint=server.endpoint, region=region)

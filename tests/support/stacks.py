@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from emulator import Emulator
-from terraform_runner import OVERRIDE_FILE, Terraform, emulator_backend_args, emulator_override
+from support.emulator import Emulator
+from support.terraform_runner import OVERRIDE_FILE, Terraform, emulator_backend_args, emulator_override
 
 from djaws.generate import generate
 from djaws.naming import ProjectNames, derive_names

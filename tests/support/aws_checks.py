@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from emulator import Emulator
+from support.emulator import Emulator
 
 # The longest name each AWS service accepts, for the kinds the stacks create.
 AWS_NAME_LIMITS = {
     "alb": 32,
-    "target_group_backend": 32,
+    "target_group_web": 32,
     "target_group_frontend": 32,
     "target_group_websocket": 32,
     "media_bucket": 63,

@@ -26,9 +26,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from emulator import ACCESS_KEY, SECRET_KEY, Emulator
-from stacks import ENVIRONMENT, StackCycle
-from terraform_runner import emulator_backend_args
+from support.emulator import ACCESS_KEY, SECRET_KEY, Emulator
+from support.stacks import ENVIRONMENT, StackCycle
+from support.terraform_runner import emulator_backend_args
 
 # Status polls every 0.2 s instead of every 10 s: the emulator changes state at once.
 POLL_SECONDS = "0.2"
