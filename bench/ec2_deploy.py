@@ -7,37 +7,17 @@ a machine also makes the base images (a few minutes). Asserts nothing beyond wha
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from pathlib import Path
+from support.bench_runs import figures_from_test
 
-REPOSITORY = Path(__file__).resolve().parent.parent
 MARKER = "ec2-deploy-figures: "
+TEST = "tests/template/test_ec2_host_deploy.py::test_deploy_new_tag_answers_every_request"
 
 
 def main() -> int:
     """Run the deploy test once and print its figures."""
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-s",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "tests/template/test_ec2_host_deploy.py::test_deploy_new_tag_answers_every_request",
-        ],
-        cwd=REPOSITORY,
-        capture_output=True,
-        text=True,
-    )
-    lines = [line for line in result.stdout.splitlines() if line.startswith(MARKER)]
-    if not lines:
-        print(result.stdout[-4000:], result.stderr[-4000:], sep="\n")
+    figures = figures_from_test(TEST, MARKER)
+    if figures is None:
         return 1
-    figures = json.loads(lines[-1].removeprefix(MARKER))
     print(f"backend image:   {figures['backend_image_mb']} MB (podman, Debian Python 3.11 base)")
     print(f"frontend image:  {figures['frontend_image_mb']} MB (podman, Node 22 base)")
     print(

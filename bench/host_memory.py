@@ -12,31 +12,18 @@ included. The first run on a machine also makes the base images (a few minutes).
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from pathlib import Path
-
+from support.bench_runs import figures_from_test
 from support.container_memory import ServiceMemory, table
 
-REPOSITORY = Path(__file__).resolve().parent.parent
 MARKER = "ec2-host-memory: "
 TEST = "tests/template/test_ec2_host_deploy.py::test_stack_within_its_memory_limits_survives_a_short_load"
 
 
 def main() -> int:
     """Run the memory test once and print its table."""
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-s", "-q", "-p", "no:cacheprovider", TEST],
-        cwd=REPOSITORY,
-        capture_output=True,
-        text=True,
-    )
-    lines = [line for line in result.stdout.splitlines() if line.startswith(MARKER)]
-    if not lines:
-        print(result.stdout[-4000:], result.stderr[-4000:], sep="\n")
+    figures = figures_from_test(TEST, MARKER)
+    if figures is None:
         return 1
-    figures = json.loads(lines[-1].removeprefix(MARKER))
     print("MiB per service (working set: usage less inactive page cache)")
     print(table([ServiceMemory(**row) for row in figures["services"]]))
     print(f"load: {figures['api_requests']} API requests in 20 s through nginx, plus page loads and websockets")

@@ -48,12 +48,13 @@ def declarations(module: Path) -> list[Declaration]:
 def unused(module: Path) -> list[str]:
     """Declarations nothing in the module refers to (a variable's own validation does not count)."""
     source = module_source(module)
-    without_variables = BLOCK.sub(lambda match: "" if match.group(1) == "variable" else match.group(0), source)
-    return [
-        f"{declaration.file}: {declaration.reference}"
-        for declaration in declarations(module)
-        if not re.search(re.escape(declaration.reference) + r"(?![A-Za-z0-9_-])", without_variables)
-    ]
+    found = []
+    for declaration in declarations(module):
+        # A variable's own block refers to it (validation); another variable's validation is a real use.
+        searched = source.replace(declaration.body, "") if declaration.reference.startswith("var.") else source
+        if not re.search(re.escape(declaration.reference) + r"(?![A-Za-z0-9_-])", searched):
+            found.append(f"{declaration.file}: {declaration.reference}")
+    return found
 
 
 def undocumented_variables(module: Path) -> list[str]:

@@ -77,7 +77,7 @@ def preload() -> None:
     """Load Django, the views, the S3 client's data and the task producer once, before the workers fork.
 
     The workers share those pages instead of each building its own copy (like gunicorn's
-    preload_app); see bench/ for the figures. Nothing here opens a connection. gc.freeze() keeps the
+    preload_app). Nothing here opens a connection. gc.freeze() keeps the
     collector from touching, and so copying, the shared objects.
     """
     from django.urls import reverse

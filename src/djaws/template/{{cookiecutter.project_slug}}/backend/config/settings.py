@@ -134,8 +134,9 @@ DATABASES = {
     "default": dj_database_url.parse(
         _database_url(),
         conn_max_age=env.integer("DB_CONN_MAX_AGE", 60),
-        # Off by default (Django's default): a ping before every request halved the file list's
-        # throughput in bench/. After a database restart each process fails one request, then reconnects.
+        # Off by default (Django's default): a ping before every request is one more round trip each,
+        # about half the file list's throughput. After a database restart each process fails one request,
+        # then reconnects.
         conn_health_checks=env.boolean("DB_CONN_HEALTH_CHECKS", False),
     )
 }

@@ -26,7 +26,7 @@ class CachedJWTStatelessUserAuthentication(JWTStatelessUserAuthentication):
     """Identifies the user from the access token's claims, without a database query.
 
     A client sends the same access token with every request until it expires, and checking its
-    signature each time was ~8 % of the file list's CPU time (bench/). A token that passed full
+    signature each time costs ~8 % of the file list's CPU time. A token that passed full
     validation is remembered, keyed by the whole token (signature included, so nothing else can match
     it), and its expiry is re-checked on every use.
     """

@@ -94,7 +94,7 @@ class S3UploadStorage:
     @property
     def client(self):  # boto3 clients are typed only at run time
         # Threads (the worker's pool) starting at once would each build a client and boto3 session, and the
-        # copies cost ~30 MiB they never give back (bench/); the lock makes them wait for the first one.
+        # copies cost ~30 MiB they never give back; the lock makes them wait for the first one.
         with _client_creation:
             return _s3_client(self.region, self.endpoint_url)
 

@@ -1,4 +1,14 @@
 locals {
+  # The task sizes Fargate accepts: the memory (MiB) each CPU value allows (Amazon ECS Developer Guide, "Task CPU
+  # and memory"). The size variables are checked against it.
+  fargate_memory_by_cpu = {
+    "256"  = [512, 1024, 2048]
+    "512"  = [1024, 2048, 3072, 4096]
+    "1024" = [for gib in range(2, 9) : gib * 1024]
+    "2048" = [for gib in range(4, 17) : gib * 1024]
+    "4096" = [for gib in range(8, 31) : gib * 1024]
+  }
+
   # Every AWS name comes from infra/names.json, rendered from djaws' naming module.
   project = jsondecode(file("${path.module}/../../names.json"))
   names   = local.project.environments[var.environment]

@@ -153,8 +153,8 @@ variable "packed_task_size" {
   default = { cpu = 512, memory = 1024 }
 
   validation {
-    condition     = contains([256, 512, 1024, 2048, 4096], var.packed_task_size.cpu) && var.packed_task_size.memory >= var.packed_task_size.cpu * 2 && var.packed_task_size.memory <= var.packed_task_size.cpu * 8 && var.packed_task_size.memory % 512 == 0
-    error_message = "packed_task_size.cpu must be 256-4096 and memory a multiple of 512 MiB within Fargate's range for that cpu (2x-8x)."
+    condition     = contains(lookup(local.fargate_memory_by_cpu, tostring(var.packed_task_size.cpu), []), var.packed_task_size.memory)
+    error_message = "packed_task_size must be a Fargate task size: cpu 256 with memory 512, 1024 or 2048; cpu 512 with 1024-4096; cpu 1024 with 2048-8192; cpu 2048 with 4096-16384; cpu 4096 with 8192-30720 (whole GiB above 512 MiB)."
   }
 }
 
@@ -217,11 +217,8 @@ variable "service_sizes" {
   }
 
   validation {
-    condition = alltrue([
-      for size in values(var.service_sizes) : contains([256, 512, 1024, 2048, 4096], size.cpu)
-      && size.memory >= size.cpu * 2 && size.memory <= size.cpu * 8 && size.memory % 512 == 0
-    ])
-    error_message = "Each cpu must be 256-4096 and memory a multiple of 512 MiB within Fargate's range for that cpu (2x-8x)."
+    condition     = alltrue([for size in values(var.service_sizes) : contains(lookup(local.fargate_memory_by_cpu, tostring(size.cpu), []), size.memory)])
+    error_message = "Each service size must be a Fargate task size: cpu 256 with memory 512, 1024 or 2048; cpu 512 with 1024-4096; cpu 1024 with 2048-8192; cpu 2048 with 4096-16384; cpu 4096 with 8192-30720 (whole GiB above 512 MiB)."
   }
 
   validation {

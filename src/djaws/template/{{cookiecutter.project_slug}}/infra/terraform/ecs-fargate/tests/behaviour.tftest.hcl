@@ -357,3 +357,21 @@ run "the_packed_layout_does_not_autoscale" {
 
   expect_failures = [var.autoscaling_enabled]
 }
+
+# Sizes the old "2x to 8x the CPU, in 512 MiB steps" rule let through and Fargate refuses.
+run "a_size_fargate_does_not_offer_is_refused" {
+  command = plan
+
+  variables {
+    packed_task_size = { cpu = 256, memory = 1536 }
+    service_sizes = {
+      web       = { cpu = 512, memory = 1536, desired_count = 1 }
+      websocket = { cpu = 256, memory = 512, desired_count = 1 }
+      frontend  = { cpu = 256, memory = 512, desired_count = 1 }
+      worker    = { cpu = 256, memory = 512, desired_count = 1 }
+      beat      = { cpu = 256, memory = 512, desired_count = 1 }
+    }
+  }
+
+  expect_failures = [var.packed_task_size, var.service_sizes]
+}

@@ -9,8 +9,8 @@ run "demo_is_small_public_and_destroyable" {
   command = plan
 
   assert {
-    condition     = aws_db_instance.main.instance_class == "db.t4g.micro" && aws_db_instance.main.backup_retention_period == 1
-    error_message = "demo runs db.t4g.micro with one day of backups."
+    condition     = aws_db_instance.main.instance_class == var.db_instance_class && aws_db_instance.main.backup_retention_period == var.db_backup_retention_days
+    error_message = "The database takes its class and backup days from the tfvars."
   }
 
   assert {
@@ -19,8 +19,8 @@ run "demo_is_small_public_and_destroyable" {
   }
 
   assert {
-    condition     = keys(aws_ecs_service.service) == ["app"] && aws_ecs_task_definition.service["app"].cpu == "256" && aws_ecs_task_definition.service["app"].memory == "1024" && aws_ecs_service.service["app"].health_check_grace_period_seconds == 120 && output.service_desired_counts == { app = 1 } && aws_ecs_service.service["app"].desired_count == 0 && one(aws_ecs_service.service["app"].capacity_provider_strategy).capacity_provider == "FARGATE_SPOT"
-    error_message = "demo runs one packed 0.25 vCPU / 1 GiB task on Fargate Spot (two minutes' health-check grace), created with zero tasks until the first ops deploy."
+    condition     = keys(aws_ecs_service.service) == ["app"] && aws_ecs_task_definition.service["app"].cpu == tostring(var.packed_task_size.cpu) && aws_ecs_task_definition.service["app"].memory == tostring(var.packed_task_size.memory) && aws_ecs_service.service["app"].health_check_grace_period_seconds == 120 && output.service_desired_counts == { app = 1 } && aws_ecs_service.service["app"].desired_count == 0 && one(aws_ecs_service.service["app"].capacity_provider_strategy).capacity_provider == "FARGATE_SPOT"
+    error_message = "demo runs one packed task of packed_task_size on Fargate Spot (two minutes' health-check grace), created with zero tasks until the first ops deploy."
   }
 
   assert {
@@ -39,8 +39,8 @@ run "demo_is_small_public_and_destroyable" {
   }
 
   assert {
-    condition     = alltrue([for group in aws_cloudwatch_log_group.service : group.retention_in_days == 7])
-    error_message = "demo keeps logs for 7 days."
+    condition     = alltrue([for group in aws_cloudwatch_log_group.service : group.retention_in_days == var.log_retention_days])
+    error_message = "Every log group keeps log_retention_days."
   }
 
   assert {

