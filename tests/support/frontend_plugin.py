@@ -7,7 +7,9 @@ fixture imported into each module, is registered once, so the whole session shar
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -16,21 +18,41 @@ from support.accessibility import install_axe
 from support.backend import RunningBackend, local_storage_backend
 from support.browser import ACTION_TIMEOUT_MS, launch_chromium
 from support.frontend import BuiltFrontend, build_frontend, standalone_server
-from support.proxy import TcpProxy, tcp_proxy
-from support.services import Services, free_port
+from support.services import Services
+
+
+@dataclass
+class HeldPort:
+    """A loopback port held by a bound socket that does not listen: nothing else can bind it until released."""
+
+    holder: socket.socket = field(default_factory=socket.socket)
+    port: int = 0
+
+    def __post_init__(self) -> None:
+        self.holder.bind(("127.0.0.1", 0))
+        self.port = self.holder.getsockname()[1]
+
+    def release(self) -> int:
+        """Let go of the port, for a server to bind at once; returns it."""
+        self.holder.close()
+        return self.port
 
 
 @pytest.fixture(scope="session")
-def backend_address() -> Iterator[TcpProxy]:
-    """The backend's address for the whole session, bound now: the frontend's build fixes the URL it proxies to
-    long before the backend starts, so a port merely picked at build time could be taken by then."""
-    with tcp_proxy() as proxy:
-        yield proxy
+def backend_address() -> Iterator[HeldPort]:
+    """The backend's port for the whole session, held from now: the frontend's build fixes the URL it proxies to
+    long before the backend starts, so a port merely picked at build time could be taken by then. The backend's
+    fixture releases it just before the backend binds it."""
+    held = HeldPort()
+    try:
+        yield held
+    finally:
+        held.holder.close()
 
 
 @pytest.fixture(scope="session")
 def default_frontend(
-    generated_projects: dict[str, Path], backend_address: TcpProxy, tmp_path_factory: pytest.TempPathFactory
+    generated_projects: dict[str, Path], backend_address: HeldPort, tmp_path_factory: pytest.TempPathFactory
 ) -> BuiltFrontend:
     """The default project's frontend, installed and built once per session for the session's backend address."""
     destination = tmp_path_factory.mktemp("frontend-build") / "frontend"
@@ -39,7 +61,7 @@ def default_frontend(
 
 @pytest.fixture(scope="session")
 def browser_backend(
-    backend_address: TcpProxy,
+    backend_address: HeldPort,
     generated_projects: dict[str, Path],
     installed_backends: dict[str, Path],
     services: Services,
@@ -50,10 +72,9 @@ def browser_backend(
         generated_projects["default"],
         installed_backends["default"],
         services,
-        port=free_port(),
+        port=backend_address.release(),
         work_dir=tmp_path_factory.mktemp("browser-backend"),
     ) as running:
-        backend_address.target_port = int(running.url.rsplit(":", 1)[1])
         yield running
         running.assert_running()
 

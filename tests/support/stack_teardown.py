@@ -53,9 +53,13 @@ def destroy_ecs_stack(ecs_stack: StackCycle) -> None:
     for family in ecs_stack.outputs["ecs_task_definition_families"].values():
         definition = ecs.describe_task_definition(taskDefinition=f"{family}:1")
         assert definition["taskDefinition"]["status"] == "INACTIVE"
-    assert not emulator.client("rds").describe_db_instances()["DBInstances"]
-    assert not emulator.client("elasticache").describe_replication_groups()["ReplicationGroups"]
-    assert not emulator.client("elbv2").describe_load_balancers()["LoadBalancers"]
+    # By name: other tests in the session create instances, groups and load balancers of their own.
+    instances = emulator.client("rds").describe_db_instances()["DBInstances"]
+    assert names["rds_instance"] not in {instance["DBInstanceIdentifier"] for instance in instances}
+    groups = emulator.client("elasticache").describe_replication_groups()["ReplicationGroups"]
+    assert names["elasticache_group"] not in {group["ReplicationGroupId"] for group in groups}
+    balancers = emulator.client("elbv2").describe_load_balancers()["LoadBalancers"]
+    assert names["alb"] not in {balancer["LoadBalancerName"] for balancer in balancers}
     assert not bucket_exists(emulator, names["media_bucket"]) and bucket_exists(emulator, shared["state_bucket"])
     assert log_group_retention(emulator, names["log_group_prefix"]) == {}
     assert names["secret_django_key"] not in secret_names(emulator)
