@@ -80,40 +80,37 @@ locals {
         environment  = [for key, value in(process.image == "backend" ? local.backend_environment : local.frontend_environment) : { name = key, value = value }]
         secrets      = [for key, arn in(process.image == "backend" ? local.backend_secrets : {}) : { name = key, valueFrom = arn }]
         # ECS Exec runs the SSM agent inside the task; it needs an init process to reap it.
-        linuxParameters = { initProcessEnabled = true }
-        stopTimeout     = 30
-        logConfiguration = {
-          logDriver = "awslogs"
-          options = {
-            awslogs-group         = aws_cloudwatch_log_group.service[name].name
-            awslogs-region        = var.aws_region
-            awslogs-stream-prefix = name
-          }
-        }
+        linuxParameters  = { initProcessEnabled = true }
+        stopTimeout      = 30
+        logConfiguration = local.log_configuration[name]
       },
       # The backend processes start once Redis (in the same task) answers.
       { for key in(local.redis_container && process.image == "backend" ? ["dependsOn"] : []) : key => [{ containerName = "redis", condition = "HEALTHY" }] },
     ))
   }
+  # Every container logs to its own log group, one stream per task.
+  log_configuration = {
+    for name in local.container_names : name => {
+      logDriver = "awslogs"
+      options = {
+        awslogs-group         = aws_cloudwatch_log_group.service[name].name
+        awslogs-region        = var.aws_region
+        awslogs-stream-prefix = name
+      }
+    }
+  }
   # Redis in the task (var.redis = "container"): on localhost only, nothing on disk, a memory cap
   # with no eviction (the Celery broker must not silently drop messages).
   redis_containers = {
     for name in(local.redis_container ? ["redis"] : []) : name => jsonencode({
-      name            = name
-      image           = var.redis_container_image
-      command         = ["redis-server", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--maxmemory", "64mb", "--maxmemory-policy", "noeviction"]
-      essential       = true
-      healthCheck     = { command = ["CMD", "redis-cli", "ping"], interval = 10, timeout = 5, retries = 3, startPeriod = 5 }
-      linuxParameters = { initProcessEnabled = true }
-      stopTimeout     = 30
-      logConfiguration = {
-        logDriver = "awslogs"
-        options = {
-          awslogs-group         = aws_cloudwatch_log_group.service[name].name
-          awslogs-region        = var.aws_region
-          awslogs-stream-prefix = name
-        }
-      }
+      name             = name
+      image            = var.redis_container_image
+      command          = ["redis-server", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--maxmemory", "64mb", "--maxmemory-policy", "noeviction"]
+      essential        = true
+      healthCheck      = { command = ["CMD", "redis-cli", "ping"], interval = 10, timeout = 5, retries = 3, startPeriod = 5 }
+      linuxParameters  = { initProcessEnabled = true }
+      stopTimeout      = 30
+      logConfiguration = local.log_configuration[name]
     })
   }
   container_definitions = merge(local.process_containers, local.redis_containers)
