@@ -33,11 +33,30 @@ def install_axe(directory: Path) -> str:
     return (directory / "node_modules" / "axe-core" / "axe.min.js").read_text(encoding="utf-8")
 
 
+# axe-core reads colours as they are at that instant: a button fading from disabled to enabled (a 150 ms CSS
+# transition) would be judged at half its opacity. So the run waits for finite animations to end, and a run
+# during which any transition started is repeated (a file's status can change while axe is reading).
+MAX_AXE_RUNS = 5
+SETTLED_AXE_RUN = """async (maxRuns) => {
+  const finite = () => document.getAnimations()
+    .filter((animation) => animation.effect && animation.effect.getComputedTiming().endTime !== Infinity);
+  for (let run = 1; ; run++) {
+    await Promise.all(finite().map((animation) => animation.finished.catch(() => null)));
+    let moved = false;
+    const noteMove = () => { moved = true; };
+    document.addEventListener('transitionrun', noteMove, true);
+    const results = await window.axe.run(document, {resultTypes: ['violations']});
+    document.removeEventListener('transitionrun', noteMove, true);
+    if (!(moved || finite().length) || run === maxRuns) return results.violations;
+  }
+}"""
+
+
 def axe_violations(page: Page, axe_source: str) -> list[str]:
     """Every rule axe-core's default set finds broken on the page as it is now, one line each."""
     if not page.evaluate("() => typeof window.axe === 'object'"):
         page.add_script_tag(content=axe_source)
-    results = page.evaluate("async () => (await window.axe.run(document, {resultTypes: ['violations']})).violations")
+    results = page.evaluate(SETTLED_AXE_RUN, MAX_AXE_RUNS)
     return [
         f"{violation['id']} ({violation['impact']}): {violation['help']} at "
         + ", ".join(" ".join(node["target"]) for node in violation["nodes"][:5])

@@ -157,7 +157,7 @@ export function UploadForm({ onFileChange, onFileRemoved }: UploadFormProps) {
           }}
           onDragLeave={() => setDragging(false)}
           onDrop={drop}
-          className={`flex min-h-32 cursor-pointer flex-col items-center justify-center gap-1 rounded-xl border-2 border-dashed px-4 py-6 text-center transition has-[:focus-visible]:outline-2 has-[:focus-visible]:outline-offset-2 has-[:focus-visible]:outline-indigo-600 ${dragging ? "border-indigo-600 bg-indigo-50" : "border-slate-300 bg-slate-50 hover:bg-slate-100"}`}
+          className={`flex min-h-32 cursor-pointer flex-col items-center justify-center gap-1 rounded-xl border-2 border-dashed px-4 py-6 text-center transition motion-reduce:transition-none has-[:focus-visible]:outline-2 has-[:focus-visible]:outline-offset-2 has-[:focus-visible]:outline-indigo-600 ${dragging ? "border-indigo-600 bg-indigo-50" : "border-slate-300 bg-slate-50 hover:bg-slate-100"}`}
         >
           <span className="text-base font-medium text-slate-900">
             Drop a file here or <span className="text-indigo-700 underline underline-offset-4">choose one</span>
@@ -202,7 +202,7 @@ export function UploadForm({ onFileChange, onFileRemoved }: UploadFormProps) {
               className="h-2 overflow-hidden rounded-full bg-slate-200"
             >
               <div
-                className={`h-full rounded-full transition-[width] duration-200 ${state.phase === "done" ? "bg-emerald-600" : "bg-indigo-600"}`}
+                className={`h-full rounded-full transition-[width] duration-200 motion-reduce:transition-none ${state.phase === "done" ? "bg-emerald-600" : "bg-indigo-600"}`}
                 style={{ width: `${Math.round(progress * 100)}%` }}
               />
             </div>

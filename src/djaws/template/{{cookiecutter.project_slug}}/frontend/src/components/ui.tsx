@@ -35,7 +35,7 @@ export function Button({ variant = "primary", pending = false, className = "", o
       aria-disabled={pending || undefined}
       aria-busy={pending || undefined}
       onClick={click}
-      className={`inline-flex ${CONTROL_SIZE} min-w-11 items-center justify-center gap-2 rounded-lg text-sm font-semibold transition ${FOCUS_RING} disabled:cursor-not-allowed disabled:opacity-60 aria-disabled:cursor-progress aria-disabled:opacity-80 ${BUTTON_STYLES[variant]} ${className}`}
+      className={`inline-flex ${CONTROL_SIZE} min-w-11 items-center justify-center gap-2 rounded-lg text-sm font-semibold transition motion-reduce:transition-none ${FOCUS_RING} disabled:cursor-not-allowed disabled:opacity-60 aria-disabled:cursor-progress aria-disabled:opacity-80 ${BUTTON_STYLES[variant]} ${className}`}
       {...props}
     />
   );
