@@ -11,6 +11,8 @@ missing_packages() {
   # the base images are made with debootstrap (tests/support/containers.py).
   command -v podman >/dev/null 2>&1 || echo podman buildah fuse-overlayfs slirp4netns uidmap runc
   command -v debootstrap >/dev/null 2>&1 || echo debootstrap
+  # The deploy role's image pushes go to the reference registry behind ECR's IAM checks (tests/support/ecr_registry.py).
+  command -v docker-registry >/dev/null 2>&1 || echo docker-registry
 }
 
 main() {

@@ -68,6 +68,8 @@ RESOURCE_KINDS: tuple[ResourceKind, ...] = (
     ResourceKind("iam_task_role", "ecs-task", 64),
     ResourceKind("iam_instance_role", "ec2-instance", 64),
     ResourceKind("iam_flow_logs_role", "vpc-flow-logs", 64),
+    # EventBridge Scheduler starts the periodic management commands as ECS tasks (ECS without Celery).
+    ResourceKind("iam_scheduler_role", "ecs-scheduler", 64),
     ResourceKind("iam_deploy_role", "github-deploy", 64, per_environment=False),
     ResourceKind("iam_infra_role", "github-infra", 64, per_environment=False),
     # Data: RDS identifiers up to 63, ElastiCache replication groups up to 40.
@@ -89,12 +91,16 @@ RESOURCE_KINDS: tuple[ResourceKind, ...] = (
     ResourceKind("alarm_topic", "alarms", 256),
     # Dashboard names: letters, digits, - and _, up to 255; saved Logs Insights queries sit in a folder of that name.
     ResourceKind("dashboard", "dashboard", 255),
+    # EventBridge Scheduler schedule groups: 1-64 letters, digits, '.', '_' and '-'.
+    ResourceKind("scheduler_group", "schedules", 64),
     # Budget names up to 100 characters.
     ResourceKind("budget", "budget", 100),
     # The CloudWatch agent's namespace on the EC2 host (memory and disk) and the log metric filters'.
     ResourceKind("metric_namespace", "metrics", 255),
     ResourceKind("secret_django_key", "django-secret-key", 512),
     ResourceKind("secret_db_password", "db-password", 512),
+    # Shows readiness checks' error text to requests carrying it (X-Readiness-Token).
+    ResourceKind("secret_readiness_token", "readiness-token", 512),
     # The EC2 host's TLS certificate and key behind Cloudflare (tls_mode = "cloudflare").
     ResourceKind("secret_tls_certificate", "tls-certificate", 512),
 )

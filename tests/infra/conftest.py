@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from support.aws_checks import role_exists
 from support.emulator import ContainerOutcome, Emulator, running_emulator
 from support.ops_runner import LoadBalancerStandIn
 from support.stack_teardown import destroy_ec2_stack, destroy_ecs_stack
 from support.stacks import EC2_PROJECT_NAME, ECS_PROJECT_NAME, StackCycle, new_cycle, start_cycles
 from support.terraform_runner import require_tools, warm_plugin_cache, write_cli_config
+from support.upgrades import UpgradedStack, prepare, upgrade
 
 REGION = "ap-northeast-2"
 APPLY_FIXTURES = {"ecs_stack", "ec2_stack"}
@@ -71,6 +73,39 @@ def ec2_stack(stack_cycles: dict[str, Future[StackCycle]]) -> Iterator[StackCycl
     stack = stack_cycles["ec2"].result()
     yield stack
     destroy_ec2_stack(stack)
+
+
+# The upgraded stacks: ECS without Celery (so its scheduled tasks are tested on it too), EC2 without Celery.
+UPGRADED_PROJECTS = {
+    "ecs-fargate": ("Fabrikam Upgrade Path Storefront", {"github_owner": "acme-corp", "use_celery": "n"}),
+    "ec2-all-in-one": ("Tailspin Upgrade Path Host", {"use_celery": "n"}),
+}
+
+
+@pytest.fixture(scope="session")
+def upgraded_stacks(
+    tmp_path_factory: pytest.TempPathFactory, emulator: Emulator, terraform_cli_config: Path
+) -> Iterator[dict[str, UpgradedStack]]:
+    """Each target's demo stack as an earlier djaws made it, upgraded to the current project and applied
+    (support/upgrades.py), in parallel. The ECS one is destroyed afterwards, leaving nothing, schedules included;
+    the EC2 one is left to the session's emulator (its destroy is the session EC2 stack's test)."""
+    root = tmp_path_factory.mktemp("upgrade")
+    projects = {
+        target: prepare(target, name, options, root / target) for target, (name, options) in UPGRADED_PROJECTS.items()
+    }
+    with ThreadPoolExecutor(max_workers=len(UPGRADED_PROJECTS), thread_name_prefix="upgrade") as executor:
+        futures = {
+            target: executor.submit(upgrade, target, name, projects[target], emulator, terraform_cli_config)
+            for target, (name, _) in UPGRADED_PROJECTS.items()
+        }
+        upgraded = {target: future.result() for target, future in futures.items()}
+    yield upgraded
+    ecs = upgraded["ecs-fargate"].cycle
+    destroy_ecs_stack(ecs)
+    scheduler = emulator.client("scheduler")
+    groups = {entry["Name"] for entry in scheduler.list_schedule_groups()["ScheduleGroups"]}
+    assert ecs.environment_names["scheduler_group"] not in groups
+    assert not role_exists(emulator, ecs.environment_names["iam_scheduler_role"])
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -147,10 +147,27 @@ def test_failing_migration_changes_no_service(
 def test_failing_readiness_puts_every_service_back(
     ecs_stack: StackCycle, ops: OpsRunner, site: LoadBalancerStandIn
 ) -> None:
-    """Services moved, then /api/health/ready/ answers 503: all back on their revisions and counts."""
+    """Services moved, then /api/health/ready/ answers 503: all back on their revisions and counts, and the error
+    says why readiness failed (asked with the environment's readiness token from Secrets Manager)."""
     deploy(ecs_stack, ops, site)
     before = services(ecs_stack)
     site.statuses["/api/health/ready/"] = 503
+    secrets = ecs_stack.emulator.client("secretsmanager")
+    site.readiness_token = secrets.get_secret_value(SecretId=ecs_stack.environment_names["secret_readiness_token"])[
+        "SecretString"
+    ]
+    # The readiness view's answer to a request carrying the token (backend/apps/core/health.py).
+    site.detailed["/api/health/ready/"] = {
+        "status": "error",
+        "components": {
+            "database": {"status": "ok", "detail": "postgresql", "duration_ms": 1.2},
+            "cache": {
+                "status": "error",
+                "detail": "Error 111 connecting to redis:6379.\nConnection refused.",
+                "duration_ms": 3.4,
+            },
+        },
+    }
     tag = new_tag()
     push_images(ecs_stack, tag)
     result = ops.run("deploy", "--env", ENVIRONMENT, "--tag", tag, "--url", site.url)
@@ -159,6 +176,8 @@ def test_failing_readiness_puts_every_service_back(
     error_lines = result.stderr.strip().splitlines()
     assert len(error_lines) == 1, result.stderr
     assert "readiness check failed" in error_lines[0] and "503" in error_lines[0]
+    assert "(cache: Error 111 connecting to redis:6379. Connection refused.)" in error_lines[0]
+    assert "database" not in error_lines[0] and site.detailed_requests == ["/api/health/ready/"]
     assert "back on its previous revision" in error_lines[0]
     after = services(ecs_stack)
     for key in before:

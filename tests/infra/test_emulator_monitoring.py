@@ -197,3 +197,25 @@ def test_budget_to_an_open_topic_reads_back_subscribers_and_tags(emulator: Emula
     )
     for name in ("patch-check-open", "patch-check-mail"):
         budgets.delete_budget(AccountId=ACCOUNT_ID, BudgetName=name)
+
+
+def test_an_updated_budget_reads_back_its_new_limit_and_keeps_its_notifications(emulator: Emulator) -> None:
+    """UpdateBudget replaces the limit; the notifications and time period stay; a missing budget is NotFound."""
+    budgets = emulator.client("budgets")
+    to_mail = notification_to({"SubscriptionType": "EMAIL", "Address": "ops@acme-shop.io"})
+    budgets.create_budget(
+        AccountId=ACCOUNT_ID, Budget=budget("patch-check-update"), NotificationsWithSubscribers=[to_mail]
+    )
+    before = budgets.describe_budget(AccountId=ACCOUNT_ID, BudgetName="patch-check-update")["Budget"]
+    changed = {**budget("patch-check-update"), "BudgetLimit": {"Amount": "30.0", "Unit": "USD"}}
+    budgets.update_budget(AccountId=ACCOUNT_ID, NewBudget=changed)
+    after = budgets.describe_budget(AccountId=ACCOUNT_ID, BudgetName="patch-check-update")["Budget"]
+    assert after["BudgetLimit"] == {"Amount": "30.0", "Unit": "USD"} != before["BudgetLimit"]
+    assert after["TimePeriod"] == before["TimePeriod"]
+    notifications = budgets.describe_notifications_for_budget(AccountId=ACCOUNT_ID, BudgetName="patch-check-update")
+    assert [entry["Threshold"] for entry in notifications["Notifications"]] == [to_mail["Notification"]["Threshold"]]
+    with pytest.raises(budgets.exceptions.NotFoundException):
+        budgets.update_budget(AccountId=ACCOUNT_ID, NewBudget=budget("patch-check-missing"))
+    with pytest.raises(ClientError):
+        budgets.update_budget(AccountId=ACCOUNT_ID, NewBudget={k: v for k, v in changed.items() if k != "BudgetLimit"})
+    budgets.delete_budget(AccountId=ACCOUNT_ID, BudgetName="patch-check-update")

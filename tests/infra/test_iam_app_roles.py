@@ -34,6 +34,7 @@ from botocore.exceptions import ClientError
 from support.backend import create_database
 from support.commands import web_command, worker_command
 from support.iam_enforcement import CallRecord, Principal, enforced, role_principal
+from support.iam_policy import AuthorizationRequest, evaluate
 from support.processes import background
 from support.projects import run, uv_environment
 from support.services import Services, free_port, wait_for_port
@@ -174,6 +175,10 @@ def test_the_file_flow_works_under_the_role_with_every_call_allowed(app_role: Ap
     operations = {record.call.split()[0] for record in flow.records}
     expected = {"s3:HeadBucket", "s3:PostObject", "s3:HeadObject", "s3:CopyObject", "s3:GetObject", "s3:DeleteObjects"}
     assert expected <= operations, report
+    # Least privilege: every S3 action the role grants is one this flow needed (the EC2 host's own
+    # scripts read and write objects and list the bucket, which the flow needs too).
+    needed = {decision.request.action for record in flow.records for decision in record.decisions}
+    assert granted_actions(app_role.principal, "s3:") == needed, report
     # Nothing is left in the bucket under the deleted file's keys.
     s3 = app_role.stack.emulator.client("s3")
     keys = [item["Key"] for item in s3.list_objects_v2(Bucket=app_role.bucket).get("Contents", [])]
@@ -192,6 +197,68 @@ def role_client(app_role: AppRole) -> Iterator[Any]:
     )
     with enforced(app_role.access_key, app_role.principal):
         yield client
+
+
+def granted_actions(principal: Principal, prefix: str) -> set[str]:
+    """The actions with the prefix that the principal's policies allow."""
+    return {
+        action
+        for policy in principal.policies
+        for statement in _as_list(policy["Statement"])
+        if statement["Effect"] == "Allow"
+        for action in _as_list(statement.get("Action", []))
+        if action.lower().startswith(prefix)
+    }
+
+
+def _as_list(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, list) else [value]
+
+
+def _decide(principal: Principal, action: str, resource: str = "*") -> bool:
+    return evaluate(AuthorizationRequest(action, resource), principal.policies, principal_arn=principal.arn).allowed
+
+
+# What the SSM agent calls with the role it runs under, from the Systems Manager User Guide ("Verify or add
+# instance permissions for Session Manager", "SSM Agent ... ec2messages"), all authorised on "*": the
+# session channels (ECS Exec in a task, Session Manager on the host) and, on the host, Run Command's
+# message channel and the agent's registration.
+SESSION_CHANNEL_ACTIONS = (
+    "ssmmessages:CreateControlChannel",
+    "ssmmessages:CreateDataChannel",
+    "ssmmessages:OpenControlChannel",
+    "ssmmessages:OpenDataChannel",
+)
+HOST_AGENT_ACTIONS = (
+    "ssm:UpdateInstanceInformation",
+    "ec2messages:GetMessages",
+    "ec2messages:AcknowledgeMessage",
+    "ec2messages:SendReply",
+)
+
+
+def test_the_ssm_agent_may_open_its_channels_and_nothing_more(app_role: AppRole) -> None:
+    """ECS Exec (``ops exec`` on ECS) and Session Manager/Run Command (``ops exec``, ``ops deploy`` on EC2)
+    work only if the agent beside the app may open its channels with the app's role; the same role may
+    not start sessions or send commands itself, nor exec into other tasks."""
+    principal = app_role.principal
+    needed = SESSION_CHANNEL_ACTIONS + (HOST_AGENT_ACTIONS if app_role.target == "ec2" else ())
+    assert {action: _decide(principal, action) for action in needed} == dict.fromkeys(needed, True)
+    region, account = app_role.stack.emulator.region, "123456789012"
+    cluster = app_role.stack.environment_names["ecs_cluster"]
+    refused = {
+        "ssm:SendCommand": f"arn:aws:ec2:{region}:{account}:instance/i-0123456789abcdef0",
+        "ssm:StartSession": f"arn:aws:ec2:{region}:{account}:instance/i-0123456789abcdef0",
+        "ecs:ExecuteCommand": f"arn:aws:ecs:{region}:{account}:task/{cluster}/x",
+        "iam:PassRole": app_role.principal.arn,
+    }
+    assert {action: _decide(principal, action, resource) for action, resource in refused.items()} == dict.fromkeys(
+        refused, False
+    )
+    if app_role.target == "ecs":
+        # The task role opens session channels only: nothing of Run Command's or the host agent's.
+        assert not any(_decide(principal, action) for action in HOST_AGENT_ACTIONS)
+        assert granted_actions(principal, "ssmmessages:") == set(SESSION_CHANNEL_ACTIONS)
 
 
 def _code(call: Any) -> str:

@@ -8,21 +8,34 @@ enforcement cannot judge these policies). Each request becomes the permission ch
 decided by an evaluator written from the IAM documentation (support/iam_policy.py). A refused call gets
 ``AccessDenied`` as on AWS, so ops fails exactly where a missing permission would fail it in CI.
 
-What the emulator cannot show: pushing images (``docker push`` is stood in for by the tests' own ECR
-client), and calls ops makes only on the EC2 target or for stg/prod (the demo stack's bootstrap has
-one deploy role; those statements are left to the Terraform tests).
+The same for the EC2 target's commands (deploy, rollback, manage, status, logs, backup, backups through
+SSM Run Command and the media bucket's dumps), with the policy the EC2 project's bootstrap renders for
+its deploy role. Image pushes are registry requests, not API calls: a real push client (podman) pushes
+to a real registry behind a front that judges each request as ECR does (support/ecr_registry.py).
+Not shown: calls ops makes only for stg/prod (resuming suspended scaling targets), left to the
+Terraform tests.
 """
 
 from __future__ import annotations
 
+import base64
+import io
+import json
+import os
 import re
+import subprocess
+import tarfile
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from subprocess import CompletedProcess
 
 import boto3
 import pytest
+import requests
 from botocore.exceptions import ClientError
+from support.ecr_registry import ecr_registry
 from support.emulator import ContainerOutcome
 from support.iam_enforcement import CallRecord, Principal, enforced, role_principal
 from support.iam_policy import AuthorizationRequest, evaluate
@@ -43,6 +56,8 @@ class DeployRun:
     principal: Principal
     results: dict[str, CompletedProcess[str]]
     records: list[CallRecord]
+    # The deploy whose readiness check failed (exit 1 is its success).
+    failed_readiness: CompletedProcess[str] | None = None
 
 
 def _delete_manual_snapshots(stack: StackCycle) -> None:
@@ -76,9 +91,21 @@ def deploy_run(ecs_stack: StackCycle, tmp_path_factory: pytest.TempPathFactory) 
         results["logs"] = ops.run("logs", "web", "--env", ENVIRONMENT, "--since", "1h")
         results["backup"] = ops.run("backup", "--env", ENVIRONMENT)
         results["backups"] = ops.run("backups", "--env", ENVIRONMENT)
+        # A release whose readiness fails: ops reads the readiness token to say why, then puts services back.
+        site.statuses["/api/health/ready/"] = 503
+        site.readiness_token = ecs_stack.emulator.client("secretsmanager").get_secret_value(
+            SecretId=ecs_stack.environment_names["secret_readiness_token"]
+        )["SecretString"]
+        site.detailed["/api/health/ready/"] = {
+            "status": "error",
+            "components": {"cache": {"status": "error", "detail": "Error 111 connecting", "duration_ms": 2.0}},
+        }
+        third = new_tag()
+        push_images(ecs_stack, third)
+        failing = ops.run("deploy", "--env", ENVIRONMENT, "--tag", third, "--url", site.url)
     runtime.clear()
     try:
-        yield DeployRun(principal, results, records)
+        yield DeployRun(principal, results, records, failing)
     finally:
         _delete_manual_snapshots(ecs_stack)
 
@@ -93,6 +120,17 @@ def test_every_ops_command_succeeds_under_the_deploy_role(deploy_run: DeployRun)
     assert refused == [], _report(deploy_run)
     failed = {name: (r.returncode, r.stderr[-3000:]) for name, r in deploy_run.results.items() if r.returncode != 0}
     assert not failed, "\n".join(f"ops {name} exited {code}:\n{stderr}" for name, (code, stderr) in failed.items())
+
+
+def test_a_failed_readiness_check_reads_the_token_under_the_deploy_role(deploy_run: DeployRun) -> None:
+    """The deploy that fails readiness reads the environment's readiness token (allowed) and reverts."""
+    result = deploy_run.failed_readiness
+    assert result is not None and result.returncode == 1, result
+    assert "readiness check failed" in result.stderr and "back on its previous revision" in result.stderr
+    reads = [record for record in deploy_run.records if record.call.startswith("secretsmanager:GetSecretValue")]
+    assert reads and all(record.allowed for record in reads), _report(deploy_run)
+    # Allowed means the token was read: with it, the backend's answer named the failing component.
+    assert "(cache: Error 111 connecting)" in result.stderr, result.stderr
 
 
 def test_the_calls_include_the_checks_aws_makes_beyond_the_action(deploy_run: DeployRun, ecs_stack: StackCycle) -> None:
@@ -194,3 +232,179 @@ def test_conditions_in_the_deploy_policy_decide(deploy_run: DeployRun, ecs_stack
     project = ecs_stack.names.resource_prefix
     assert allowed("ssm:SendCommand", instance, {"aws:ResourceTag/Project": project})
     assert not allowed("ssm:SendCommand", instance, {"aws:ResourceTag/Project": project + "-other"})
+
+
+# --- EC2: the host's commands through SSM ----------------------------------------------------------
+
+EC2_DEPLOY_KEY = "AKIAIAMTESTDEPLOYEC2"
+
+
+def planned_deploy_principal(stack: StackCycle) -> Principal:
+    """The deploy role's policy as the project's own bootstrap renders it with a GitHub owner.
+
+    The EC2 demo is generated without one, so its applied bootstrap made no GitHub roles; planning the
+    same bootstrap with ``github_owner`` set gives the document Terraform would create for it.
+    """
+    plan = stack.bootstrap_stack.plan_json("-var", "github_owner=acme-corp")
+    resources = plan["planned_values"]["root_module"]["resources"]
+    [policy] = [entry["values"]["policy"] for entry in resources if entry["address"] == "aws_iam_role_policy.deploy[0]"]
+    role = stack.names.shared()["iam_deploy_role"]
+    return Principal(f"arn:aws:iam::123456789012:role/{role}", (json.loads(policy),))
+
+
+@pytest.fixture(scope="module")
+def ec2_deploy_run(ec2_stack: StackCycle, tmp_path_factory: pytest.TempPathFactory) -> DeployRun:
+    """The ops commands the deploy role exists for, on the applied EC2 demo, signed as its deploy role."""
+    principal = planned_deploy_principal(ec2_stack)
+    ops = runner_for(ec2_stack, tmp_path_factory.mktemp("iam-ec2-summary") / "step-summary.md")
+    ops.extra_environment = {"AWS_ACCESS_KEY_ID": EC2_DEPLOY_KEY, "AWS_SECRET_ACCESS_KEY": DEPLOY_SECRET}
+    location = ec2_stack.outputs["database_backups"]
+    dump = f"{location['prefix']}2026-01-02T030405Z.dump"
+    report = {"uri": f"s3://{location['bucket']}/{dump}", "key": dump, "bytes": 2048}
+    runtime = ec2_stack.emulator.runtime.outcomes
+    runtime["backup-db.sh"] = ContainerOutcome(0, ("pg_dump: done", json.dumps(report)))
+    runtime["manage.sh"] = ContainerOutcome(0, ("accounts", " [X] 0001_initial"))
+    results: dict[str, CompletedProcess[str]] = {}
+    try:
+        with enforced(EC2_DEPLOY_KEY, principal) as records:
+            first, second = new_tag(), new_tag()
+            push_images(ec2_stack, first)
+            results["deploy"] = ops.run("deploy", "--env", ENVIRONMENT, "--tag", first)
+            push_images(ec2_stack, second)
+            results["deploy again"] = ops.run("deploy", "--env", ENVIRONMENT, "--tag", second)
+            results["rollback"] = ops.run("rollback", "--env", ENVIRONMENT)
+            results["manage"] = ops.run("manage", "--env", ENVIRONMENT, "--", "showmigrations", "accounts")
+            results["logs"] = ops.run("logs", "web", "--env", ENVIRONMENT, "--since", "1h")
+            results["backup"] = ops.run("backup", "--env", ENVIRONMENT)
+            results["backups"] = ops.run("backups", "--env", ENVIRONMENT)
+            # status.sh prints nothing here (no host behind SSM): ops says so; its calls are judged all the same.
+            results["status"] = ops.run("status", "--env", ENVIRONMENT)
+    finally:
+        runtime.clear()
+    return DeployRun(principal, results, records)
+
+
+def test_every_ec2_ops_command_is_allowed_under_the_deploy_role(
+    ec2_deploy_run: DeployRun, ec2_stack: StackCycle
+) -> None:
+    """Deploys, rollback, manage, logs, backup and backups exit 0 signed as the deploy role; every call of
+    theirs (and of status) was allowed; the host commands were checked on the document and on the
+    instance with its Project tag, as AWS checks SendCommand."""
+    run = ec2_deploy_run
+    assert [str(record) for record in run.records if not record.allowed] == [], _report(run)
+    failed = {
+        name: (result.returncode, result.stderr[-3000:])
+        for name, result in run.results.items()
+        if result.returncode != 0 and name != "status"
+    }
+    assert not failed, failed
+    assert "AccessDenied" not in run.results["status"].stderr, run.results["status"].stderr
+    decisions = [decision.request for record in run.records for decision in record.decisions]
+    instance = ec2_stack.outputs["instance_id"]
+    sends = {
+        (request.resource.rsplit(":", 1)[-1], request.context.get("aws:ResourceTag/Project"))
+        for request in decisions
+        if request.action == "ssm:SendCommand"
+    }
+    assert sends == {("document/AWS-RunShellScript", None), (f"instance/{instance}", ec2_stack.names.resource_prefix)}
+    actions = {request.action for request in decisions}
+    assert {"ssm:GetCommandInvocation", "s3:ListBucket", "s3:PutObject", "logs:FilterLogEvents"} <= actions, actions
+
+
+def test_the_ec2_deploy_role_is_refused_next_to_what_it_does(ec2_deploy_run: DeployRun, ec2_stack: StackCycle) -> None:
+    """Another SSM document on the project's host, a user's file in the media bucket, and writing a dump
+    (the host makes them, not the deploy) are refused; reading the dumps' listing is not."""
+    session = boto3.Session(
+        aws_access_key_id=EC2_DEPLOY_KEY, aws_secret_access_key=DEPLOY_SECRET, region_name=ec2_stack.emulator.region
+    )
+    ssm = session.client("ssm", endpoint_url=ec2_stack.emulator.endpoint)
+    s3 = session.client("s3", endpoint_url=ec2_stack.emulator.endpoint)
+    location = ec2_stack.outputs["database_backups"]
+    instance = ec2_stack.outputs["instance_id"]
+    with enforced(EC2_DEPLOY_KEY, ec2_deploy_run.principal):
+        listed = s3.list_objects_v2(Bucket=location["bucket"], Prefix=location["prefix"])
+        assert listed["ResponseMetadata"]["HTTPStatusCode"] == 200
+        powershell = lambda: ssm.send_command(InstanceIds=[instance], DocumentName="AWS-RunPowerShellScript")  # noqa: E731
+        assert _refused(powershell) == "AccessDeniedException"
+        user_file = lambda: s3.get_object(Bucket=location["bucket"], Key="uploads/1/a/people.csv")  # noqa: E731
+        assert _refused(user_file) == "AccessDenied"
+        dump = lambda: s3.put_object(Bucket=location["bucket"], Key=f"{location['prefix']}x.dump", Body=b"x")  # noqa: E731
+        assert _refused(dump) == "AccessDenied"
+
+
+# --- Image pushes: the registry requests of the deploy workflow -------------------------------------
+
+
+def _podman(*arguments: str, auth_file: Path) -> CompletedProcess[str]:
+    environment = {**os.environ, "REGISTRY_AUTH_FILE": str(auth_file)}
+    return subprocess.run(
+        ["podman", *arguments], capture_output=True, text=True, env=environment, timeout=300, check=False
+    )
+
+
+def test_the_deploy_role_pushes_the_projects_images_and_nothing_else(
+    ecs_stack: StackCycle, deploy_run: DeployRun, tmp_path: Path
+) -> None:
+    """As the deploy workflow: an ECR token (amazon-ecr-login), a look for the tag (buildx imagetools
+    inspect), then a real push client's requests to a real registry, each judged as ECR judges it: all
+    allowed on the project's repositories; the same push to another repository, and deleting an image,
+    are refused."""
+    principal = deploy_run.principal
+    names = ecs_stack.environment_names
+    session = boto3.Session(
+        aws_access_key_id=DEPLOY_KEY, aws_secret_access_key=DEPLOY_SECRET, region_name=ecs_stack.emulator.region
+    )
+    ecr = session.client("ecr", endpoint_url=ecs_stack.emulator.endpoint)
+    with enforced(DEPLOY_KEY, principal) as api_calls:
+        token = ecr.get_authorization_token()["authorizationData"][0]["authorizationToken"]
+    assert [str(call) for call in api_calls if not call.allowed] == []
+
+    image = f"localhost/iam-push-{uuid.uuid4().hex[:8]}:1"
+    layer = tmp_path / "layer.tar"
+    with tarfile.open(layer, "w") as archive:
+        entry = tarfile.TarInfo("hello.txt")
+        entry.size = 6
+        archive.addfile(entry, io.BytesIO(b"hello\n"))
+    auth = tmp_path / "auth.json"
+    with ecr_registry(ecs_stack.emulator.region, tmp_path) as registry:
+        registry.admit(token, principal)
+        assert _podman("import", str(layer), image, auth_file=auth).returncode == 0
+        try:
+            user, password = base64.b64decode(token).decode().split(":", 1)
+            login = _podman("login", "--tls-verify=false", "-u", user, "-p", password, registry.host, auth_file=auth)
+            assert login.returncode == 0, login.stderr
+            tag = new_tag()
+            pushed: dict[str, CompletedProcess[str]] = {}
+            for repository in (names["ecr_backend"], names["ecr_frontend"]):
+                reference = f"{registry.host}/{repository}:{tag}"
+                # buildx imagetools inspect: is the tag there yet?
+                look = requests.head(
+                    f"http://{registry.host}/v2/{repository}/manifests/{tag}", auth=(user, password), timeout=10
+                )
+                assert look.status_code == 404
+                pushed[repository] = _podman("push", "--tls-verify=false", image, reference, auth_file=auth)
+            allowed_requests = list(registry.requests)
+            elsewhere = f"{registry.host}/{names['ecr_backend']}-other:{tag}"
+            refused_push = _podman("push", "--tls-verify=false", image, elsewhere, auth_file=auth)
+            removal = requests.delete(
+                f"http://{registry.host}/v2/{names['ecr_backend']}/manifests/{tag}", auth=(user, password), timeout=10
+            )
+        finally:
+            _podman("rmi", "--force", image, auth_file=auth)
+    report = "\n".join(str(request) for request in registry.requests)
+    assert {repository: result.returncode for repository, result in pushed.items()} == dict.fromkeys(pushed, 0), (
+        {repository: result.stderr[-2000:] for repository, result in pushed.items()},
+        report,
+    )
+    assert all(request.allowed for request in allowed_requests), report
+    actions = {request.decision.request.action for request in allowed_requests if request.decision}
+    assert {
+        "ecr:BatchGetImage",
+        "ecr:BatchCheckLayerAvailability",
+        "ecr:InitiateLayerUpload",
+        "ecr:UploadLayerPart",
+        "ecr:CompleteLayerUpload",
+        "ecr:PutImage",
+    } <= actions, report
+    assert refused_push.returncode != 0 and "403" in refused_push.stderr, refused_push.stderr
+    assert removal.status_code == 403 and removal.json()["errors"][0]["code"] == "DENIED"

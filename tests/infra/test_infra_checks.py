@@ -156,6 +156,7 @@ AWS_NAME_RULES: dict[str, tuple[int, str]] = {
     "ecs": (255, r"[A-Za-z0-9_-]+"),  # ECS cluster and service names
     "log_group": (512, r"[\w./#-]+"),  # CloudWatch Logs CreateLogGroup logGroupName
     "secret": (512, r"[\w/+=.@-]+"),  # Secrets Manager secret names
+    "scheduler_group": (64, r"[0-9a-zA-Z._-]+"),  # EventBridge Scheduler CreateScheduleGroup Name
 }
 
 

@@ -15,7 +15,10 @@
   ``ListTagsForResource``) are missing too, and the provider reads them whenever default tags are set;
   and a notification to an SNS topic is accepted whatever the topic. AWS Budgets
   refuses one to a topic that does not exist or whose policy does not let budgets.amazonaws.com
-  publish; so does the emulator.
+  publish; so does the emulator. ``UpdateBudget`` is missing (HTTP 500), so a changed
+  ``monthly_budget_usd`` could not be applied: it replaces the budget's settings, keeps its name,
+  notifications and time period when none is sent, and answers ``NotFoundException`` for a budget
+  that does not exist, as the Budgets API reference describes.
 """
 
 from __future__ import annotations
@@ -214,8 +217,9 @@ def _check_sns_subscribers(subscribers: list[dict[str, Any]]) -> None:
 
 
 def _patch_budgets() -> None:
-    """Read a notification's subscribers back, keep tags, refuse SNS subscribers Budgets may not publish to."""
-    from moto.budgets.exceptions import NotFoundException
+    """Read a notification's subscribers back, keep tags, update budgets, refuse SNS subscribers Budgets may not
+    publish to."""
+    from moto.budgets.exceptions import BudgetMissingLimit, NotFoundException
     from moto.budgets.models import BudgetsBackend
     from moto.budgets.responses import BudgetsResponse
     from moto.utilities.tagging_service import TaggingService
@@ -271,7 +275,20 @@ def _patch_budgets() -> None:
     def list_tags_for_resource(self: BudgetsResponse) -> str:
         return json.dumps(tags(self).list_tags_for_resource(self._get_param("ResourceARN")))
 
+    def update_budget(self: BudgetsResponse) -> str:
+        new = dict(self._get_param("NewBudget") or {})
+        current = self.backend.budgets[self._get_param("AccountId")].get(new.get("BudgetName", ""))
+        if current is None:
+            raise NotFoundException(f"Unable to update budget: {new.get('BudgetName')} - the budget doesn't exist.")
+        if "BudgetLimit" not in new and "PlannedBudgetLimits" not in new:
+            raise BudgetMissingLimit()
+        new.setdefault("TimePeriod", current.budget["TimePeriod"])
+        new["LastUpdatedTime"] = time.time()
+        current.budget = new
+        return "{}"
+
     BudgetsResponse.create_budget = create_budget_with_tags  # type: ignore[method-assign]
+    BudgetsResponse.update_budget = update_budget  # type: ignore[attr-defined]
     BudgetsResponse.tag_resource = tag_resource  # type: ignore[attr-defined]
     BudgetsResponse.untag_resource = untag_resource  # type: ignore[attr-defined]
     BudgetsResponse.list_tags_for_resource = list_tags_for_resource  # type: ignore[attr-defined]

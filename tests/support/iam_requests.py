@@ -307,6 +307,15 @@ def _logs_checks(call: ApiCall) -> list[AuthorizationRequest]:
     raise UnmodelledCall(f"logs:{call.operation}")
 
 
+def _secretsmanager_checks(call: ApiCall) -> list[AuthorizationRequest]:
+    # The secret's ARN is the resource (its name ends in "-" and six random characters); ops names secrets by ARN,
+    # the form its Terraform outputs give. A bare name would need the secret's random suffix looked up first.
+    secret = call.params.get("SecretId", "")
+    if call.operation == "GetSecretValue" and secret.startswith("arn:"):
+        return [AuthorizationRequest("secretsmanager:GetSecretValue", secret)]
+    raise UnmodelledCall(f"secretsmanager:{call.operation} ({secret or 'no SecretId'})")
+
+
 # --- Query-protocol services --------------------------------------------------------------------------
 
 
@@ -394,6 +403,8 @@ def authorization_requests(call: ApiCall, world: World) -> list[AuthorizationReq
         return _rds_checks(call)
     if call.service == "ssm":
         return _ssm_checks(call, world)
+    if call.service == "secretsmanager":
+        return _secretsmanager_checks(call)
     raise UnmodelledCall(f"{call.service}:{call.operation}")
 
 

@@ -165,11 +165,18 @@ def push_images(stack: StackCycle, tag: str) -> dict[str, str]:
 
 
 class LoadBalancerStandIn:
-    """A loopback HTTP server answering each path with the status a test sets (default 200)."""
+    """A loopback HTTP server answering each path with the status a test sets (default 200).
+
+    A request carrying ``readiness_token`` in X-Readiness-Token gets the path's ``detailed`` body instead, as the
+    backend's readiness view answers such a request.
+    """
 
     def __init__(self) -> None:
         self.statuses: dict[str, int] = {}
         self.requests: list[str] = []
+        self.readiness_token = ""
+        self.detailed: dict[str, dict[str, Any]] = {}
+        self.detailed_requests: list[str] = []
         stand_in = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -177,6 +184,10 @@ class LoadBalancerStandIn:
                 stand_in.requests.append(self.path)
                 status = stand_in.statuses.get(self.path, 200)
                 body = json.dumps({"status": "ok" if status == 200 else "unavailable"}).encode()
+                offered = self.headers.get("X-Readiness-Token", "")
+                if stand_in.readiness_token and offered == stand_in.readiness_token and self.path in stand_in.detailed:
+                    stand_in.detailed_requests.append(self.path)
+                    body = json.dumps(stand_in.detailed[self.path]).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))

@@ -31,6 +31,7 @@ EMULATED_SERVICES = (
     "rds",
     "route53",
     "s3",
+    "scheduler",
     "secretsmanager",
     "sns",
     "ssm",

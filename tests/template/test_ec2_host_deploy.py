@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+import requests
 from support.container_memory import (
     HOST_MEMORY_BUDGET_MIB,
     MemorySampler,
@@ -63,7 +64,7 @@ LOAD_USERS = 8
 LOAD_SECONDS = 20
 REQUEST_TIMEOUT_SECONDS = 120
 BUCKET = "host-deploy-media"
-SECRETS = {"django-secret": "k" * 50, "db-password": "host-deploy-db-password"}
+SECRETS = {"django-secret": "k" * 50, "db-password": "host-deploy-db-password", "readiness-token": "r" * 40}
 
 # Readiness fails in this image: the database check raises (as a release with a broken setting would).
 BROKEN_READINESS_DOCKERFILE = """FROM {base}
@@ -208,6 +209,7 @@ def host_settings(http_port: int, s3_endpoint: str, images: ProjectImages) -> di
         "POSTGRES_USER": "app",
         "DJANGO_SECRET_KEY_ARN": "django-secret",
         "POSTGRES_PASSWORD_SECRET_ARN": "db-password",
+        "READINESS_TOKEN_SECRET_ARN": "readiness-token",
         "BACKUP_S3_URI": f"s3://{BUCKET}/backups/postgres/",
         "HTTP_PORT": str(http_port),
         # Published even with no certificate (TLS_MODE unset: off): a free port, not the host's 443.
@@ -300,6 +302,8 @@ def last_json_line(output: str) -> dict:
 
 
 def test_backend_container_runs_unprivileged_and_answers_liveness(host: Host) -> None:
+    """The web container runs as uid 1000 and answers liveness; readiness shows its checks' details only to a
+    request carrying the token render-env.sh read from Secrets Manager."""
     web = podman(
         "ps",
         "--filter",
@@ -318,6 +322,13 @@ def test_backend_container_runs_unprivileged_and_answers_liveness(host: Host) ->
         "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:8000/api/health/').status)",
     ).stdout.strip()
     assert status == "200"
+    ready = f"http://127.0.0.1:{host.http_port}/api/health/ready/"
+    plain = requests.get(ready, headers={"Host": SITE_HOST}, timeout=10).json()
+    detailed = requests.get(
+        ready, headers={"Host": SITE_HOST, "X-Readiness-Token": SECRETS["readiness-token"]}, timeout=10
+    ).json()
+    assert "detail" not in plain["components"]["database"]
+    assert detailed["components"]["database"]["detail"] == "postgresql"
 
 
 def answers_after_load(host: Host, users: list[dict[str, str]]) -> dict[str, bool]:

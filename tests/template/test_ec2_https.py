@@ -60,6 +60,8 @@ TAG = "https-1"
 BUCKET = "https-host-media"
 SECRETS = {"django-secret": "s" * 50, "db-password": "https-host-db-password"}
 REQUEST_TIMEOUT_SECONDS = 120
+# How long after a renewal the served certificate may take to change (nginx reloads gracefully).
+RENEWED_WITHIN_SECONDS = 60
 
 # certbot trusts the ACME server's own certificate (made here) through this mount.
 CERTBOT_OVERRIDE = """
@@ -409,18 +411,18 @@ def test_renewal_replaces_the_served_certificate_while_requests_are_answered(
     # A top-level key: it goes before the [renewalparams] section.
     renewal.write_text(f"renew_before_expiry = 3000 days\n{settings}")
     failures: list[str] = []
-    answered = 0
+    # The certificate each answered request was served with, in order.
+    served: list[int] = []
     stop = threading.Event()
 
     def load() -> None:
-        nonlocal answered
         while not stop.is_set():
             try:
-                status = https_get(host.https_port, "/api/health/ready/", root).status
-                if status == 200:
-                    answered += 1
+                answer = https_get(host.https_port, "/api/health/ready/", root)
+                if answer.status == 200:
+                    served.append(answer.serial)
                 else:
-                    failures.append(str(status))
+                    failures.append(str(answer.status))
             # Any failure is counted; none may end the load thread silently.
             except Exception as error:
                 failures.append(f"{type(error).__name__}: {error}")
@@ -428,15 +430,25 @@ def test_renewal_replaces_the_served_certificate_while_requests_are_answered(
 
     worker = threading.Thread(target=load, daemon=True)
     worker.start()
+    deadline = time.monotonic() + RENEWED_WITHIN_SECONDS
+    while not served and not failures and time.monotonic() < deadline:
+        time.sleep(0.05)  # the load is answered before the renewal starts
     renewed = host.run("bash", "deploy/ec2/tls.sh", "renew")
-    time.sleep(1)
+    # The load goes on until it has been answered with the renewed certificate (nginx's reload is
+    # graceful, so old workers may still answer for a moment): it then spans the whole switch.
+    deadline = time.monotonic() + RENEWED_WITHIN_SECONDS
+    while renewed.returncode == 0 and not any(serial != before for serial in served) and not failures:
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
     stop.set()
     worker.join(timeout=REQUEST_TIMEOUT_SECONDS)
     assert renewed.returncode == 0, renewed.stderr[-6000:]
-    after = https_get(host.https_port, "/api/health/ready/", root).serial
-    assert after != before, "nginx serves the renewed certificate"
     assert failures == []
-    assert answered > 0
+    assert served and served[0] == before, "the load was answered before the renewal"
+    assert any(serial != before for serial in served), "nginx serves the renewed certificate"
+    after = https_get(host.https_port, "/api/health/ready/", root).serial
+    assert after != before
 
 
 def test_before_nginx_ever_ran_certbot_answers_the_challenge_itself(

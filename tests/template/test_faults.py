@@ -35,6 +35,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +62,14 @@ VISIBILITY_TIMEOUT_SECONDS = 3
 FAIL_FAST_SECONDS = 3.0
 RECOVERY_TIMEOUT_SECONDS = 60.0
 CSV = b"id,name\n1,Ada\n2,Grace\n"
+# Celery's worker log lines about a task's life (celery.worker.strategy and celery.app.trace).
+TASK_RECEIVED = re.compile(r"^Task apps\.files\.tasks\.\w+\[([0-9a-f-]+)\] received")
+TASK_FINISHED = re.compile(r"^Task apps\.files\.tasks\.\w+\[([0-9a-f-]+)\] (?:succeeded|raised|retry)")
+
+
+def logged_at(entry: dict[str, Any]) -> float:
+    """When a JSON log line was written, as a ``time.time()``."""
+    return datetime.fromisoformat(entry["time"]).timestamp()
 
 
 @dataclass
@@ -98,9 +107,53 @@ class ProductionBackend:
         process.wait(timeout=10)
 
     def log(self, name: str) -> list[dict[str, Any]]:
-        """A process's JSON log lines (Celery's own notices bypass logging; they are left out)."""
-        lines = (self.log_dir / f"{name}.log").read_text(errors="replace").splitlines()
+        """A process's JSON log lines (Celery's own notices bypass logging; they are left out).
+
+        Only complete lines: the tests read logs while the processes write them, and a line being
+        written has no newline yet.
+        """
+        path = self.log_dir / f"{name}.log"
+        lines = path.read_text(errors="replace").split("\n")[:-1] if path.exists() else []
         return [json.loads(line) for line in lines if line.startswith("{")]
+
+    def broker_messages(self) -> int:
+        """Messages Redis holds for the workers: queued (the ``celery*`` lists) or delivered and not yet
+        acknowledged (kombu's ``unacked`` hash; tasks are acknowledged when they end)."""
+        script = (
+            "local n = redis.call('HLEN', 'unacked') "
+            "for _, key in ipairs(redis.call('KEYS', 'celery*')) do "
+            "if redis.call('TYPE', key).ok == 'list' then n = n + redis.call('LLEN', key) end end "
+            "return n"
+        )
+        answer = subprocess.run(
+            ["redis-cli", "-p", str(self.redis.port), "--raw", "EVAL", script, "0"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        )
+        return int(answer.stdout.strip())
+
+    def settled(self, workers: tuple[str, ...], since: float) -> bool:
+        """Whether nothing can process a file any more: the broker holds no message, and every task the
+        workers received since ``since`` (a ``time.time()``) has finished.
+
+        A processed file is never swept again, so a duplicate run could only come from a message already
+        in flight; once none is, the outcome is final, and the tests assert on it then instead of after a
+        fixed wait. Checked twice, a moment apart: a worker takes a message off the queue a moment before
+        it records it as unacknowledged.
+        """
+
+        def quiet() -> bool:
+            entries = [entry for worker in workers for entry in self.log(worker) if logged_at(entry) >= since]
+            received = {match[1] for entry in entries if (match := TASK_RECEIVED.search(entry["message"]))}
+            finished = {match[1] for entry in entries if (match := TASK_FINISHED.search(entry["message"]))}
+            return self.broker_messages() == 0 and received <= finished
+
+        if not quiet():
+            return False
+        time.sleep(0.5)
+        return quiet()
 
     def accepts(self, port: int) -> bool:
         """Whether the port accepts connections; fails at once, with its log, if a process has exited."""
@@ -401,7 +454,7 @@ def test_redis_stopped_loses_no_upload_and_events_resume(backend: ProductionBack
         assert complete_seconds < FAIL_FAST_SECONDS
     finally:
         backend.redis.start()
-    restarted = time.monotonic()
+    restarted, redis_back = time.monotonic(), time.time()
 
     listener = listen(backend, account)
     try:
@@ -410,7 +463,7 @@ def test_redis_stopped_loses_no_upload_and_events_resume(backend: ProductionBack
         assert {readiness(backend.api).status_code for _ in range(2 * WEB_WORKERS)} == {200}
         wait_until(lambda: listener.events_for(file_id), "the file.processed event after Redis returned")
         event_seconds = time.monotonic() - restarted
-        time.sleep(1)  # any second event would arrive by now
+        wait_until(lambda: backend.settled(("worker",), redis_back), "the broker and the worker's tasks settled")
         events = listener.events_for(file_id)
         earlier_closed = earlier.closed.is_set()
     finally:
@@ -484,7 +537,7 @@ def test_worker_killed_mid_task_processes_the_file_exactly_once(backend: Product
         )
         time.sleep(1)
         backend.kill("worker")
-        killed = time.monotonic()
+        killed, killed_at = time.monotonic(), time.time()
         backend.s3.throttle(None)
         assert backend.file_row(file_id) == {"status": "uploaded", "attempts": 1, "processed_at": None}
 
@@ -493,7 +546,10 @@ def test_worker_killed_mid_task_processes_the_file_exactly_once(backend: Product
         backend.start("worker", worker_command(backend.python.parent), log="worker-replacement")
         wait_until(lambda: listener.events_for(file_id), "the file.processed event from the replacement worker")
         processed_seconds = time.monotonic() - killed
-        time.sleep(RETRY_SECONDS)  # a duplicate run (the retry sweep's) would have announced itself by now
+        wait_until(
+            lambda: backend.settled(("worker-replacement",), killed_at),
+            "the broker and the replacement worker's tasks settled",
+        )
         events = listener.events_for(file_id)
     finally:
         backend.s3.throttle(None)

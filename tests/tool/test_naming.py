@@ -65,6 +65,11 @@ def valid_ecs(name: str) -> bool:
     return 1 <= len(name) <= 255 and re.fullmatch(r"[A-Za-z0-9_-]+", name) is not None
 
 
+def valid_scheduler_group(name: str) -> bool:
+    """EventBridge Scheduler CreateScheduleGroup Name: 1-64 letters, digits, '.', '_' and '-'."""
+    return re.fullmatch(r"[0-9a-zA-Z._-]{1,64}", name) is not None
+
+
 def valid_log_group(name: str) -> bool:
     # Room is left for "/<service>" (up to 32 characters) under the prefix.
     return 1 <= len(name) <= 512 - 33 and re.fullmatch(r"[\w./#-]+", name, re.ASCII) is not None
@@ -94,6 +99,8 @@ VALIDATORS = {
     "iam_task_role": valid_iam_role,
     "iam_instance_role": valid_iam_role,
     "iam_deploy_role": valid_iam_role,
+    "iam_scheduler_role": valid_iam_role,
+    "scheduler_group": valid_scheduler_group,
     "log_group_prefix": valid_log_group,
     "secret_django_key": valid_secret,
 }
@@ -162,6 +169,8 @@ def test_names_follow_prefix_kind_env_pattern() -> None:
     assert names["ecs_cluster"] == "acme-shop-cluster-demo"
     assert names["rds_instance"] == "acme-shop-db-demo"
     assert names["log_group_prefix"] == "/acme-shop/demo"
+    assert names["scheduler_group"] == "acme-shop-schedules-demo"
+    assert names["iam_scheduler_role"] == "acme-shop-ecs-scheduler-demo"
 
 
 def test_long_names_are_truncated_with_stable_unique_hash() -> None:

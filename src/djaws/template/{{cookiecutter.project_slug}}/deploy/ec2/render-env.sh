@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Build the host's .env from host.env (settings Terraform wrote at first boot) and the two secrets
-# in Secrets Manager. The secrets never leave AWS except into this file (mode 600). Once
+# Build the host's .env from host.env (settings Terraform wrote at first boot) and the secrets in
+# Secrets Manager. The secrets never leave AWS except into this file (mode 600). Once
 # deploy/ec2/tls.sh serves a certificate, the site's settings switch to https://DOMAIN_NAME:
 # SERVED_OVER_HTTPS (secure cookies, HSTS, Django's own redirect), SITE_URL, CSRF_TRUSTED_ORIGINS.
 set -euo pipefail
@@ -28,6 +28,11 @@ main() {
     local secret_key postgres_password temporary
     secret_key="$(read_secret "$DJANGO_SECRET_KEY_ARN")"
     postgres_password="$(read_secret "$POSTGRES_PASSWORD_SECRET_ARN")"
+    # Without READINESS_TOKEN_SECRET_ARN in host.env, readiness shows its error text to nobody.
+    local readiness_token=""
+    if [[ -n "${READINESS_TOKEN_SECRET_ARN:-}" ]]; then
+        readiness_token="$(read_secret "$READINESS_TOKEN_SECRET_ARN")"
+    fi
 
     if bash "$APP_DIR/deploy/ec2/tls.sh" serving; then
         SERVED_OVER_HTTPS=true
@@ -46,6 +51,7 @@ main() {
         echo "CSRF_TRUSTED_ORIGINS=$CSRF_TRUSTED_ORIGINS"
         echo "SECRET_KEY=$secret_key"
         echo "POSTGRES_PASSWORD=$postgres_password"
+        echo "READINESS_TOKEN=$readiness_token"
     } > "$temporary"
     mv "$temporary" "$APP_DIR/.env"
     trap - EXIT

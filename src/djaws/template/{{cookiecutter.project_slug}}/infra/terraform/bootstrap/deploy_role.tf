@@ -1,7 +1,7 @@
 # The deploy role: exactly what `ops deploy|rollback|migrate|manage|releases|status|logs|backup|backups` call, on
 # this project's resources only. It can push images, register task-definition revisions, move
 # services, run one-off tasks, send the EC2 host its deploy, status and backup commands, read target
-# health, state outputs and logs, write release records, snapshot databases and list their backups. It cannot create, change or delete infrastructure.
+# health, state outputs, logs and the readiness token, write release records, snapshot databases and list their backups. It cannot create, change or delete infrastructure.
 # One permission per line: adding an action ops starts to call is one line in deploy_permissions.
 
 locals {
@@ -189,6 +189,12 @@ locals {
     WriteReleaseRecords = {
       actions   = ["s3:PutObject"]
       resources = [local.release_record_arn]
+    }
+    # `ops deploy` on ECS: when a release's readiness check fails, the token shows why. (Secret ARNs
+    # end in "-" and six random characters.)
+    ReadReadinessToken = {
+      actions   = ["secretsmanager:GetSecretValue"]
+      resources = [for names in local.environments : "${local.arn_prefix}:secretsmanager:${var.aws_region}:${local.account_id}:secret:${names.secret_readiness_token}-??????"]
     }
   }
 }

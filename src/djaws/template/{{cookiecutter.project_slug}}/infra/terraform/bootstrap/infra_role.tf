@@ -11,6 +11,7 @@ locals {
       names.iam_task_role,
       names.iam_instance_role,
       names.iam_flow_logs_role,
+      names.iam_scheduler_role,
     ]
   ])
   stack_iam_arns = concat(

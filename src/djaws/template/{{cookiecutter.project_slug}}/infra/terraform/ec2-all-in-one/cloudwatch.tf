@@ -13,26 +13,11 @@ resource "aws_cloudwatch_log_group" "service" {
   retention_in_days = var.log_retention_days
 }
 
-resource "aws_cloudwatch_log_group" "flow_logs" {
-  #checkov:skip=CKV_AWS_158:CloudWatch Logs encrypts at rest by default; a customer key would add cost and a key policy.
-  #checkov:skip=CKV_AWS_338:Retention is per environment (var.log_retention_days).
-  count = var.enable_flow_logs ? 1 : 0
+module "alarm_topic" {
+  source = "../modules/alarm-topic"
 
-  name              = "${local.names.log_group_prefix}/vpc-flow-logs"
-  retention_in_days = var.log_retention_days
-}
-
-resource "aws_sns_topic" "alarms" {
-  #checkov:skip=CKV_AWS_26:CloudWatch alarms cannot publish to a topic encrypted with the AWS-managed SNS key, and alarm texts hold no secrets.
-  name = local.names.alarm_topic
-}
-
-resource "aws_sns_topic_subscription" "alarm_email" {
-  count = var.alarm_email != "" ? 1 : 0
-
-  topic_arn = aws_sns_topic.alarms.arn
-  protocol  = "email"
-  endpoint  = var.alarm_email
+  name  = local.names.alarm_topic
+  email = var.alarm_email
 }
 
 resource "aws_cloudwatch_metric_alarm" "host_cpu" {
@@ -47,8 +32,8 @@ resource "aws_cloudwatch_metric_alarm" "host_cpu" {
   comparison_operator = "GreaterThanThreshold"
   threshold           = var.alarm_cpu_percent
   treat_missing_data  = "missing"
-  alarm_actions       = [aws_sns_topic.alarms.arn]
-  ok_actions          = [aws_sns_topic.alarms.arn]
+  alarm_actions       = [module.alarm_topic.arn]
+  ok_actions          = [module.alarm_topic.arn]
 }
 
 resource "aws_cloudwatch_metric_alarm" "host_system_check" {
@@ -63,8 +48,8 @@ resource "aws_cloudwatch_metric_alarm" "host_system_check" {
   comparison_operator = "GreaterThanThreshold"
   threshold           = 0
   treat_missing_data  = "missing"
-  alarm_actions       = ["arn:${local.partition}:automate:${var.aws_region}:ec2:recover", aws_sns_topic.alarms.arn]
-  ok_actions          = [aws_sns_topic.alarms.arn]
+  alarm_actions       = ["arn:${local.partition}:automate:${var.aws_region}:ec2:recover", module.alarm_topic.arn]
+  ok_actions          = [module.alarm_topic.arn]
 }
 
 resource "aws_cloudwatch_metric_alarm" "host_instance_check" {
@@ -79,8 +64,8 @@ resource "aws_cloudwatch_metric_alarm" "host_instance_check" {
   comparison_operator = "GreaterThanThreshold"
   threshold           = 0
   treat_missing_data  = "missing"
-  alarm_actions       = ["arn:${local.partition}:automate:${var.aws_region}:ec2:reboot", aws_sns_topic.alarms.arn]
-  ok_actions          = [aws_sns_topic.alarms.arn]
+  alarm_actions       = ["arn:${local.partition}:automate:${var.aws_region}:ec2:reboot", module.alarm_topic.arn]
+  ok_actions          = [module.alarm_topic.arn]
 }
 
 locals {
@@ -141,8 +126,8 @@ resource "aws_cloudwatch_metric_alarm" "web_5xx" {
   threshold           = var.alarm_5xx_per_5_minutes
   # The filter reports only when a 5xx line arrives: no data means no 5xx.
   treat_missing_data = "notBreaching"
-  alarm_actions      = [aws_sns_topic.alarms.arn]
-  ok_actions         = [aws_sns_topic.alarms.arn]
+  alarm_actions      = [module.alarm_topic.arn]
+  ok_actions         = [module.alarm_topic.arn]
 }
 
 resource "aws_cloudwatch_metric_alarm" "latency_p95" {
@@ -157,8 +142,8 @@ resource "aws_cloudwatch_metric_alarm" "latency_p95" {
   threshold           = var.alarm_p95_latency_seconds * 1000
   # No requests, no durations: quiet is not slow.
   treat_missing_data = "notBreaching"
-  alarm_actions      = [aws_sns_topic.alarms.arn]
-  ok_actions         = [aws_sns_topic.alarms.arn]
+  alarm_actions      = [module.alarm_topic.arn]
+  ok_actions         = [module.alarm_topic.arn]
 }
 
 resource "aws_cloudwatch_metric_alarm" "host_memory" {
@@ -175,8 +160,8 @@ resource "aws_cloudwatch_metric_alarm" "host_memory" {
   # The agent reports every minute while the host runs; a gap (host down, agent stopped) keeps the
   # alarm's state and the status-check alarms speak for the host.
   treat_missing_data = "missing"
-  alarm_actions      = [aws_sns_topic.alarms.arn]
-  ok_actions         = [aws_sns_topic.alarms.arn]
+  alarm_actions      = [module.alarm_topic.arn]
+  ok_actions         = [module.alarm_topic.arn]
 }
 
 resource "aws_cloudwatch_metric_alarm" "host_disk" {
@@ -191,6 +176,6 @@ resource "aws_cloudwatch_metric_alarm" "host_disk" {
   comparison_operator = "GreaterThanThreshold"
   threshold           = var.alarm_disk_percent
   treat_missing_data  = "missing"
-  alarm_actions       = [aws_sns_topic.alarms.arn]
-  ok_actions          = [aws_sns_topic.alarms.arn]
+  alarm_actions       = [module.alarm_topic.arn]
+  ok_actions          = [module.alarm_topic.arn]
 }

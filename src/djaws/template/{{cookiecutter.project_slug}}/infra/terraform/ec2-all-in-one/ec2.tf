@@ -32,8 +32,9 @@ locals {
     LOG_GROUP_PREFIX             = local.names.log_group_prefix
     POSTGRES_DB                  = local.project.database_name
     POSTGRES_USER                = "app"
-    DJANGO_SECRET_KEY_ARN        = aws_secretsmanager_secret.django_secret_key.arn
-    POSTGRES_PASSWORD_SECRET_ARN = aws_secretsmanager_secret.db_password.arn
+    DJANGO_SECRET_KEY_ARN        = module.django_secret_key.arn
+    POSTGRES_PASSWORD_SECRET_ARN = module.db_password.arn
+    READINESS_TOKEN_SECRET_ARN   = module.readiness_token.arn
     BACKUP_S3_URI                = "s3://${module.media_bucket.bucket}/${local.backup_prefix}"
   }
 
@@ -59,7 +60,7 @@ resource "aws_instance" "host" {
   #checkov:skip=CKV_AWS_126:Detailed monitoring bills per metric; var.detailed_monitoring turns it on.
   ami                         = var.ami_id != "" ? var.ami_id : data.aws_ssm_parameter.ami.insecure_value
   instance_type               = var.instance_type
-  subnet_id                   = aws_subnet.public.id
+  subnet_id                   = module.network.public_subnet_ids[0]
   vpc_security_group_ids      = [aws_security_group.host.id]
   iam_instance_profile        = aws_iam_instance_profile.host.name
   associate_public_ip_address = true

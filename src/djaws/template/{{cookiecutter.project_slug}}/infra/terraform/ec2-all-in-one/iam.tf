@@ -63,9 +63,8 @@ resource "aws_iam_role_policy" "instance" {
           "s3:GetObject",
           "s3:PutObject",
           "s3:DeleteObject",
-          "s3:GetObjectTagging",
+          # Uploads carry the pending tag, and completion's copy replaces it.
           "s3:PutObjectTagging",
-          "s3:DeleteObjectTagging",
         ]
         Resource = "${module.media_bucket.arn}/*"
       },
@@ -75,8 +74,9 @@ resource "aws_iam_role_policy" "instance" {
         Action = "secretsmanager:GetSecretValue"
         # The TLS certificate's too, behind Cloudflare (deploy/ec2/tls.sh).
         Resource = concat([
-          aws_secretsmanager_secret.django_secret_key.arn,
-          aws_secretsmanager_secret.db_password.arn,
+          module.django_secret_key.arn,
+          module.db_password.arn,
+          module.readiness_token.arn,
         ], aws_secretsmanager_secret.tls_certificate[*].arn)
       },
       {
@@ -101,39 +101,4 @@ resource "aws_iam_role_policy" "instance" {
 resource "aws_iam_instance_profile" "host" {
   name = local.names.iam_instance_role
   role = aws_iam_role.instance.name
-}
-
-resource "aws_iam_role" "flow_logs" {
-  count = var.enable_flow_logs ? 1 : 0
-
-  name        = local.names.iam_flow_logs_role
-  description = "VPC flow logs of ${local.names.vpc} write to CloudWatch Logs"
-  assume_role_policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [
-      {
-        Effect    = "Allow"
-        Principal = { Service = "vpc-flow-logs.amazonaws.com" }
-        Action    = "sts:AssumeRole"
-        Condition = { StringEquals = { "aws:SourceAccount" = local.account_id } }
-      },
-    ]
-  })
-}
-
-resource "aws_iam_role_policy" "flow_logs" {
-  count = var.enable_flow_logs ? 1 : 0
-
-  name = "write-flow-logs"
-  role = aws_iam_role.flow_logs[0].id
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [
-      {
-        Effect   = "Allow"
-        Action   = ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]
-        Resource = "${aws_cloudwatch_log_group.flow_logs[0].arn}:*"
-      },
-    ]
-  })
 }

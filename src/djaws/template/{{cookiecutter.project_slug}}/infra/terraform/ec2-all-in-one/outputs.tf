@@ -62,17 +62,22 @@ output "log_groups" {
 
 output "django_secret_key_arn" {
   description = "Secrets Manager ARN of the Django SECRET_KEY."
-  value       = aws_secretsmanager_secret.django_secret_key.arn
+  value       = module.django_secret_key.arn
+}
+
+output "readiness_token_secret_arn" {
+  description = "Secrets Manager ARN of the readiness token (X-Readiness-Token shows why a readiness check fails)."
+  value       = module.readiness_token.arn
 }
 
 output "database_secret_arn" {
   description = "Secrets Manager ARN of the database container's password."
-  value       = aws_secretsmanager_secret.db_password.arn
+  value       = module.db_password.arn
 }
 
 output "alarm_topic_arn" {
   description = "SNS topic the alarms publish to."
-  value       = aws_sns_topic.alarms.arn
+  value       = module.alarm_topic.arn
 }
 
 output "instance_role_arn" {

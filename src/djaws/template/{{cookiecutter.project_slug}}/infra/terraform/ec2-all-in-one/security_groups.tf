@@ -4,7 +4,7 @@
 resource "aws_security_group" "host" {
   name        = local.names.security_group_host
   description = "All-in-one host: HTTP and HTTPS in, HTTP and HTTPS out"
-  vpc_id      = aws_vpc.main.id
+  vpc_id      = module.network.vpc_id
 
   tags = { Name = local.names.security_group_host }
 }

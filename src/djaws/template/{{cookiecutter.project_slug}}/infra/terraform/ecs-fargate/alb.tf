@@ -10,7 +10,7 @@ resource "aws_lb" "main" {
   load_balancer_type = "application"
   internal           = false
   security_groups    = [aws_security_group.alb.id]
-  subnets            = aws_subnet.public[*].id
+  subnets            = module.network.public_subnet_ids
 
   # Long enough for websocket connections that are quiet for a while.
   idle_timeout               = var.enable_websocket ? var.websocket_idle_timeout_seconds : 60
@@ -27,7 +27,7 @@ resource "aws_lb_target_group" "process" {
   port                 = each.value.port
   protocol             = "HTTP"
   target_type          = "ip"
-  vpc_id               = aws_vpc.main.id
+  vpc_id               = module.network.vpc_id
   deregistration_delay = var.deregistration_delay_seconds
 
   health_check {

@@ -8,5 +8,5 @@ module "cost_budget" {
   environment = var.environment
   monthly_usd = var.monthly_budget_usd
   email       = var.alarm_email
-  topic_arn   = aws_sns_topic.alarms.arn
+  topic_arn   = module.alarm_topic.arn
 }

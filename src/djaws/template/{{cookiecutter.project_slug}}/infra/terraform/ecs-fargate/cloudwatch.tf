@@ -22,31 +22,16 @@ resource "aws_cloudwatch_log_group" "rds" {
   retention_in_days = var.log_retention_days
 }
 
-resource "aws_cloudwatch_log_group" "flow_logs" {
-  #checkov:skip=CKV_AWS_158:CloudWatch Logs encrypts at rest by default; a customer key would add cost and a key policy.
-  #checkov:skip=CKV_AWS_338:Retention is per environment (var.log_retention_days).
-  count = var.enable_flow_logs ? 1 : 0
+module "alarm_topic" {
+  source = "../modules/alarm-topic"
 
-  name              = "${local.names.log_group_prefix}/vpc-flow-logs"
-  retention_in_days = var.log_retention_days
-}
-
-resource "aws_sns_topic" "alarms" {
-  #checkov:skip=CKV_AWS_26:CloudWatch alarms cannot publish to a topic encrypted with the AWS-managed SNS key, and alarm texts hold no secrets.
-  name = local.names.alarm_topic
-}
-
-resource "aws_sns_topic_subscription" "alarm_email" {
-  count = var.alarm_email != "" ? 1 : 0
-
-  topic_arn = aws_sns_topic.alarms.arn
-  protocol  = "email"
-  endpoint  = var.alarm_email
+  name  = local.names.alarm_topic
+  email = var.alarm_email
 }
 
 locals {
   target_group_arn_suffixes = { for name, group in aws_lb_target_group.process : name => group.arn_suffix }
-  alarm_actions             = [aws_sns_topic.alarms.arn]
+  alarm_actions             = [module.alarm_topic.arn]
 }
 
 resource "aws_cloudwatch_metric_alarm" "alb_5xx" {

@@ -58,7 +58,8 @@ locals {
   # ECS injects these once, at start. Not the database password: RDS rotates it every 7 days, so the
   # backend reads DB_PASSWORD_SECRET_ARN when a connection opens (backend/config/database/).
   backend_secrets = {
-    SECRET_KEY = aws_secretsmanager_secret.django_secret_key.arn
+    SECRET_KEY      = module.django_secret_key.arn
+    READINESS_TOKEN = module.readiness_token.arn
   }
   frontend_environment = {
     NODE_ENV                = "production"

@@ -7,7 +7,7 @@ resource "aws_elasticache_subnet_group" "main" {
 
   name        = local.names.cache_subnet_group
   description = "Private subnets of ${local.names.vpc}"
-  subnet_ids  = aws_subnet.private[*].id
+  subnet_ids  = module.network.private_subnet_ids
 }
 
 resource "aws_elasticache_replication_group" "main" {

@@ -59,10 +59,10 @@ resource "aws_iam_role_policy" "execution" {
         Resource = [for arn in local.log_group_arns : "${arn}:log-stream:*"]
       },
       {
-        Sid      = "ReadSecretKey"
+        Sid      = "ReadSecrets"
         Effect   = "Allow"
         Action   = "secretsmanager:GetSecretValue"
-        Resource = aws_secretsmanager_secret.django_secret_key.arn
+        Resource = [module.django_secret_key.arn, module.readiness_token.arn]
       },
     ]
   })
@@ -93,9 +93,8 @@ resource "aws_iam_role_policy" "task" {
           "s3:GetObject",
           "s3:PutObject",
           "s3:DeleteObject",
-          "s3:GetObjectTagging",
+          # Uploads carry the pending tag, and completion's copy replaces it.
           "s3:PutObjectTagging",
-          "s3:DeleteObjectTagging",
         ]
         Resource = "${module.media_bucket.arn}/*"
       },
@@ -131,41 +130,6 @@ resource "aws_iam_role_policy" "task_exec" {
           "ssmmessages:OpenDataChannel",
         ]
         Resource = "*"
-      },
-    ]
-  })
-}
-
-resource "aws_iam_role" "flow_logs" {
-  count = var.enable_flow_logs ? 1 : 0
-
-  name        = local.names.iam_flow_logs_role
-  description = "VPC flow logs of ${local.names.vpc} write to CloudWatch Logs"
-  assume_role_policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [
-      {
-        Effect    = "Allow"
-        Principal = { Service = "vpc-flow-logs.amazonaws.com" }
-        Action    = "sts:AssumeRole"
-        Condition = { StringEquals = { "aws:SourceAccount" = local.account_id } }
-      },
-    ]
-  })
-}
-
-resource "aws_iam_role_policy" "flow_logs" {
-  count = var.enable_flow_logs ? 1 : 0
-
-  name = "write-flow-logs"
-  role = aws_iam_role.flow_logs[0].id
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [
-      {
-        Effect   = "Allow"
-        Action   = ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]
-        Resource = "${aws_cloudwatch_log_group.flow_logs[0].arn}:*"
       },
     ]
   })

@@ -60,5 +60,5 @@ locals {
   family_names  = merge({ for name in keys(local.processes) : name => local.names["ecs_service_${name}"] }, { app = local.names.ecs_service_app })
   log_groups    = { for name in local.container_names : name => "${local.names.log_group_prefix}/${name}" }
 
-  task_subnet_ids = var.enable_nat_gateway ? aws_subnet.private[*].id : aws_subnet.public[*].id
+  task_subnet_ids = var.enable_nat_gateway ? module.network.private_subnet_ids : module.network.public_subnet_ids
 }

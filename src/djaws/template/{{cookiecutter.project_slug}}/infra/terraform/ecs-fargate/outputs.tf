@@ -116,7 +116,12 @@ output "database_secret_arn" {
 
 output "django_secret_key_arn" {
   description = "Secrets Manager ARN of the Django SECRET_KEY."
-  value       = aws_secretsmanager_secret.django_secret_key.arn
+  value       = module.django_secret_key.arn
+}
+
+output "readiness_token_secret_arn" {
+  description = "Secrets Manager ARN of the readiness token (X-Readiness-Token shows why a readiness check fails)."
+  value       = module.readiness_token.arn
 }
 
 output "redis_endpoint" {
@@ -126,7 +131,7 @@ output "redis_endpoint" {
 
 output "alarm_topic_arn" {
   description = "SNS topic the alarms publish to."
-  value       = aws_sns_topic.alarms.arn
+  value       = module.alarm_topic.arn
 }
 
 output "execution_role_arn" {

@@ -4,7 +4,7 @@
 resource "aws_db_subnet_group" "main" {
   name        = local.names.db_subnet_group
   description = "Private subnets of ${local.names.vpc}"
-  subnet_ids  = aws_subnet.private[*].id
+  subnet_ids  = module.network.private_subnet_ids
 }
 
 resource "aws_db_parameter_group" "main" {

@@ -10,7 +10,7 @@ locals {
 resource "aws_security_group" "alb" {
   name        = local.names.security_group_alb
   description = "Load balancer: HTTP and HTTPS from the internet"
-  vpc_id      = aws_vpc.main.id
+  vpc_id      = module.network.vpc_id
 
   tags = { Name = local.names.security_group_alb }
 }
@@ -48,7 +48,7 @@ resource "aws_vpc_security_group_egress_rule" "alb_to_app" {
 resource "aws_security_group" "app" {
   name        = local.names.security_group_app
   description = "ECS tasks: traffic only from the load balancer"
-  vpc_id      = aws_vpc.main.id
+  vpc_id      = module.network.vpc_id
 
   tags = { Name = local.names.security_group_app }
 }
@@ -96,7 +96,7 @@ resource "aws_vpc_security_group_egress_rule" "app_to_redis" {
 resource "aws_security_group" "db" {
   name        = local.names.security_group_db
   description = "PostgreSQL: only from the app"
-  vpc_id      = aws_vpc.main.id
+  vpc_id      = module.network.vpc_id
 
   tags = { Name = local.names.security_group_db }
 }
@@ -115,7 +115,7 @@ resource "aws_security_group" "redis" {
 
   name        = local.names.security_group_redis
   description = "Redis: only from the app"
-  vpc_id      = aws_vpc.main.id
+  vpc_id      = module.network.vpc_id
 
   tags = { Name = local.names.security_group_redis }
 }

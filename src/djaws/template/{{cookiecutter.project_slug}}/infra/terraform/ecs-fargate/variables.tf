@@ -159,7 +159,7 @@ variable "packed_task_size" {
 }
 
 variable "capacity_provider" {
-  description = "Capacity the services' tasks run on. FARGATE: on demand. FARGATE_SPOT: spare capacity, billed at a price that moves with supply (typically 50-70 % below on demand); AWS may reclaim a task with two minutes' notice (SIGTERM, then the service starts a replacement once capacity is available: minutes without the processes of that task), so demo/dev only. One-off tasks (migrations, ops manage) always run on demand."
+  description = "Capacity the services' tasks run on. FARGATE: on demand. FARGATE_SPOT: spare capacity, billed at a price that moves with supply (typically 50-70 % below on demand); AWS may reclaim a task with two minutes' notice (SIGTERM, then the service starts a replacement once capacity is available: minutes without the processes of that task), so demo/dev only. One-off tasks (migrations, ops manage) always run on demand; the periodic management commands without Celery (scheduled_tasks.tf) run on this capacity: they are idempotent, and the next run makes up for a reclaimed one."
   type        = string
   default     = "FARGATE"
 

@@ -464,7 +464,11 @@ def ecs_lines(settings: Settings, price: PriceTable) -> list[Line]:
     else:
         lines.append(Line("container_insights", "Container Insights", "container_insights = false", None))
 
-    lines.append(Line("secrets", "Secrets Manager", "2 secrets: SECRET_KEY, database", 2 * price("secret_month")))
+    lines.append(
+        Line(
+            "secrets", "Secrets Manager", "3 secrets: SECRET_KEY, readiness token, database", 3 * price("secret_month")
+        )
+    )
     lines.append(Line("s3", "S3 media bucket", f"≈{usage['media_gb']:g} GB", usage["media_gb"] * price("s3_gb_month")))
     lines.append(ecr_line(settings, price))
     return lines
@@ -548,7 +552,12 @@ def ec2_lines(settings: Settings, price: PriceTable) -> list[Line]:
     else:
         lines.append(Line("detailed_monitoring", "Detailed monitoring", "detailed_monitoring = false", None))
     lines.append(
-        Line("secrets", "Secrets Manager", "2 secrets: SECRET_KEY, database password", 2 * price("secret_month"))
+        Line(
+            "secrets",
+            "Secrets Manager",
+            "3 secrets: SECRET_KEY, database password, readiness token",
+            3 * price("secret_month"),
+        )
     )
     dumps = settings["backup_expiry_days"] * usage["database_dump_gb"]
     stored = usage["media_gb"] + dumps

@@ -117,6 +117,16 @@ class Discovery:
             for target in targets
         ]
 
+    def find_schedule_group(self) -> list[Resource]:
+        """The group of EventBridge Scheduler schedules that start management tasks (ECS without Celery)."""
+        name = self.names.get("scheduler_group")
+        if not name:
+            return []
+        scheduler = self.client("scheduler")
+        return self.safely(
+            lambda: [Resource("schedule_group", name, "name", scheduler.get_schedule_group(Name=name)["Arn"])]
+        )
+
     def find_ecs_service(self) -> list[Resource]:
         ecs, cluster = self.client("ecs"), self.names["ecs_cluster"]
         arns = [
@@ -416,7 +426,7 @@ class Discovery:
 
     def find_secret(self) -> list[Resource]:
         secrets, found = self.client("secretsmanager"), []
-        for key in ("secret_django_key", "secret_db_password"):
+        for key in ("secret_django_key", "secret_db_password", "secret_readiness_token", "secret_tls_certificate"):
             try:
                 secret = secrets.describe_secret(SecretId=self.names[key])
             except ClientError as error:
@@ -458,7 +468,8 @@ class Discovery:
 
     def find_iam_role(self) -> list[Resource]:
         iam, found = self.client("iam"), []
-        for key in ("iam_execution_role", "iam_task_role", "iam_instance_role", "iam_flow_logs_role"):
+        keys = ("iam_execution_role", "iam_task_role", "iam_instance_role", "iam_flow_logs_role", "iam_scheduler_role")
+        for key in (key for key in keys if key in self.names):
             found += self.safely(
                 lambda key=key: [
                     Resource("iam_role", self.names[key], "name", iam.get_role(RoleName=self.names[key])["Role"]["Arn"])

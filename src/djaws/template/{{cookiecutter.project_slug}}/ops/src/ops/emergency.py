@@ -78,6 +78,8 @@ HANDLED_TYPES = {
     "aws_s3_bucket_server_side_encryption_configuration": "s3_bucket",
     "aws_s3_bucket_versioning": "s3_bucket",
     "aws_s3_object": "s3_bucket",
+    "aws_scheduler_schedule": "schedule_group",
+    "aws_scheduler_schedule_group": "schedule_group",
     "aws_secretsmanager_secret": "secret",
     "aws_secretsmanager_secret_version": "secret",
     "aws_security_group": "security_group",
@@ -95,7 +97,11 @@ RESOURCE_TYPE = re.compile(r'^resource\s+"([a-z0-9_]+)"', re.MULTILINE)
 WAIT_FOR_DATA_STORES = "wait for the data stores"
 # Deletion order: each phase only starts once the one before it has been dealt with.
 PHASES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("stop the app", ("dns_record", "scalable_target", "ecs_service", "ecs_task", "ec2_instance")),
+    # Schedules first: they would start new tasks while the services stop.
+    (
+        "stop the app",
+        ("dns_record", "schedule_group", "scalable_target", "ecs_service", "ecs_task", "ec2_instance"),
+    ),
     ("load balancer", ("listener", "load_balancer", "target_group", "acm_certificate")),
     ("start deleting the data stores", ("rds_instance", "cache_group")),
     (
@@ -321,6 +327,10 @@ class EmergencyDestroy:
         scaling.deregister_scalable_target(
             ServiceNamespace="ecs", ResourceId=resource.identifier, ScalableDimension=resource.details["dimension"]
         )
+
+    def delete_schedule_group(self, resource: Resource) -> None:
+        """Deleting the group deletes its schedules with it."""
+        self.client("scheduler").delete_schedule_group(Name=resource.identifier)
 
     def delete_ecs_service(self, resource: Resource) -> None:
         ecs, cluster = self.client("ecs"), self.discovery.names["ecs_cluster"]

@@ -19,6 +19,18 @@ from ops.verify import verify
 RECOVERABLE = (OpsError, BotoCoreError, ClientError)
 
 
+def _readiness_token(environment: Environment) -> str:
+    """The environment's readiness token from Secrets Manager; "" when it cannot be read (the check's own
+    failure is what matters then, not this)."""
+    arn = environment.outputs.get("readiness_token_secret_arn")
+    if not arn:
+        return ""
+    try:
+        return environment.aws.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"]
+    except (BotoCoreError, ClientError):
+        return ""
+
+
 def _first_deploy_counts(services: EcsServices, before: dict[str, ServiceState]) -> dict[str, int | None]:
     """Services still at zero tasks (never deployed) go to their configured count; the rest keep theirs."""
     return {
@@ -43,7 +55,7 @@ def roll_out(
         step("waiting for steady state")
         services.wait_steady(release.revisions, timeout)
         step(f"verifying through {url}")
-        verify(url, has_frontend=services.runs("frontend"))
+        verify(url, has_frontend=services.runs("frontend"), readiness_token=lambda: _readiness_token(environment))
     except RECOVERABLE as failure:
         step("reverting every service to its previous revision")
         previous = {process: state.task_definition for process, state in before.items()}

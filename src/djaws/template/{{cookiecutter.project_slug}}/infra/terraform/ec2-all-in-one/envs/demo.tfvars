@@ -18,4 +18,4 @@ log_retention_days  = 7
 alarm_email         = ""
 
 # `make cost`'s estimate rounded up to the next $5: the budget notifies at 80 % spent and 100 % forecast.
-monthly_budget_usd = 25
+monthly_budget_usd = 30

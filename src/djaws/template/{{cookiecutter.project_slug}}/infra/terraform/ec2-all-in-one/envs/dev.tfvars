@@ -1,4 +1,4 @@
-# dev: a t3.small (2 GiB) so builds and migrations have room (~$34/month: `make cost ENV=dev`).
+# dev: a t3.small (2 GiB) so builds and migrations have room (~$35/month: `make cost ENV=dev`).
 environment = "dev"
 domain_name = "{{ 'dev.' ~ cookiecutter.domain_name if cookiecutter.domain_name else '' }}"
 # HTTPS on the host (deploy/ec2/tls.sh): letsencrypt (certbot; domain_name's A record must point at

@@ -19,4 +19,4 @@ log_retention_days  = 30
 alarm_email = "{{ '' if cookiecutter.author_email.split('@')[-1].lower() in ('example.com', 'example.org', 'example.net') else cookiecutter.author_email }}"
 
 # `make cost`'s estimate rounded up to the next $5: the budget notifies at 80 % spent and 100 % forecast.
-monthly_budget_usd = 35
+monthly_budget_usd = 40

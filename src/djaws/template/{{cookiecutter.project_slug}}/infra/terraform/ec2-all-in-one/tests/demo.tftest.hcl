@@ -19,7 +19,7 @@ run "demo_is_one_small_destroyable_host" {
   }
 
   assert {
-    condition     = aws_secretsmanager_secret.db_password.recovery_window_in_days == 0
+    condition     = module.db_password.recovery_window_in_days == 0
     error_message = "demo's secrets can be recreated right after destroy."
   }
 }

@@ -119,7 +119,7 @@ run "alarms_watch_memory_disk_5xx_and_latency" {
         aws_cloudwatch_metric_alarm.host_cpu, aws_cloudwatch_metric_alarm.host_memory, aws_cloudwatch_metric_alarm.host_disk,
         aws_cloudwatch_metric_alarm.web_5xx, aws_cloudwatch_metric_alarm.latency_p95,
         aws_cloudwatch_metric_alarm.host_system_check, aws_cloudwatch_metric_alarm.host_instance_check,
-      ] : contains(alarm.alarm_actions, aws_sns_topic.alarms.arn) && alarm.ok_actions == toset([aws_sns_topic.alarms.arn])
+      ] : contains(alarm.alarm_actions, module.alarm_topic.arn) && alarm.ok_actions == toset([module.alarm_topic.arn])
     ])
     error_message = "Every alarm tells the alarm topic when it fires and when it clears."
   }
@@ -141,7 +141,7 @@ run "queries_and_budget" {
   }
 
   assert {
-    condition     = module.cost_budget.limit.amount == "18" && alltrue([for notification in module.cost_budget.notifications : notification.topics == toset([aws_sns_topic.alarms.arn])])
+    condition     = module.cost_budget.limit.amount == "18" && alltrue([for notification in module.cost_budget.notifications : notification.topics == toset([module.alarm_topic.arn])])
     error_message = "The budget is monthly_budget_usd and notifies the alarm topic when there is no e-mail."
   }
 }

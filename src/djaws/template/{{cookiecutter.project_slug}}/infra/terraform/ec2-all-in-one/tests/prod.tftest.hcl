@@ -13,7 +13,7 @@ run "prod_host_is_protected" {
   }
 
   assert {
-    condition     = aws_secretsmanager_secret.django_secret_key.recovery_window_in_days == 30
+    condition     = module.django_secret_key.recovery_window_in_days == 30
     error_message = "prod's secrets can be recovered for 30 days after deletion."
   }
 
@@ -23,7 +23,7 @@ run "prod_host_is_protected" {
   }
 
   assert {
-    condition     = length(aws_flow_log.vpc) == 1
+    condition     = length(module.network.flow_log_ids) == 1
     error_message = "prod records rejected VPC traffic."
   }
 }

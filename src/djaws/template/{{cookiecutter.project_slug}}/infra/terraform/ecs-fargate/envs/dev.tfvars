@@ -1,4 +1,4 @@
-# dev: the integration environment; demo's profile with 0.5 vCPU, longer logs and backups (~$66/month: `make cost ENV=dev`).
+# dev: the integration environment; demo's profile with 0.5 vCPU, longer logs and backups (~$67/month: `make cost ENV=dev`).
 environment = "dev"
 domain_name = "{{ 'dev.' ~ cookiecutter.domain_name if cookiecutter.domain_name else '' }}"
 # HTTPS for domain_name (certificate.tf): hosted_zone_id (the Route 53 zone holding it) validates the

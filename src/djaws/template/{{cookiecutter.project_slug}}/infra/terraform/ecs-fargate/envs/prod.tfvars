@@ -1,4 +1,4 @@
-# prod: private subnets behind NAT, two tasks per web process, autoscaling, protections on (~$336/month: `make cost ENV=prod`).
+# prod: private subnets behind NAT, two tasks per web process, autoscaling, protections on (~$337/month: `make cost ENV=prod`).
 environment = "prod"
 domain_name = "{{ cookiecutter.domain_name }}"
 # HTTPS for domain_name (certificate.tf): hosted_zone_id (the Route 53 zone holding it) validates the

@@ -283,7 +283,7 @@ run "nat_only_where_asked" {
   }
 
   assert {
-    condition     = length(aws_nat_gateway.main) == 1 && !anytrue([for service in aws_ecs_service.service : service.network_configuration[0].assign_public_ip])
+    condition     = length(module.network.nat_gateway_ids) == 1 && !anytrue([for service in aws_ecs_service.service : service.network_configuration[0].assign_public_ip])
     error_message = "Asking for NAT puts tasks in private subnets behind one NAT gateway."
   }
 }
@@ -374,4 +374,109 @@ run "a_size_fargate_does_not_offer_is_refused" {
   }
 
   expect_failures = [var.packed_task_size, var.service_sizes]
+}
+
+# Without Celery (no beat), EventBridge Scheduler runs the periodic management commands (scheduled_tasks.tf).
+run "without_celery_the_scheduler_runs_the_periodic_commands" {
+  command = plan
+
+  variables {
+    enable_celery      = false
+    task_layout        = "packed"
+    redis              = "container"
+    capacity_provider  = "FARGATE_SPOT"
+    enable_nat_gateway = false
+  }
+
+  assert {
+    condition     = toset(keys(aws_scheduler_schedule.management)) == toset(["purge-stale-uploads", "retry-unprocessed-uploads"]) && alltrue([for schedule in aws_scheduler_schedule.management : schedule.group_name == local.names.scheduler_group])
+    error_message = "Without Celery both periodic commands have a schedule, in the environment's schedule group."
+  }
+
+  assert {
+    condition     = aws_scheduler_schedule.management["purge-stale-uploads"].schedule_expression == "rate(1 hour)" && aws_scheduler_schedule.management["retry-unprocessed-uploads"].schedule_expression == "rate(5 minutes)"
+    error_message = "Stale uploads are purged hourly and unprocessed ones retried every five minutes (beat's cadence)."
+  }
+
+  assert {
+    condition     = jsondecode(aws_scheduler_schedule.management["purge-stale-uploads"].target[0].input) == { containerOverrides = [{ name = "web", command = ["python", "manage.py", "purge_stale_uploads"] }] } && jsondecode(aws_scheduler_schedule.management["retry-unprocessed-uploads"].target[0].input) == { containerOverrides = [{ name = "web", command = ["python", "manage.py", "retry_unprocessed_uploads"] }] }
+    error_message = "Each schedule overrides the web container's command with its management command, as `ops manage` does."
+  }
+
+  assert {
+    condition     = alltrue([for schedule in aws_scheduler_schedule.management : schedule.target[0].ecs_parameters[0].task_definition_arn == "arn:aws:ecs:${var.aws_region}:123456789012:task-definition/${output.migration_task.task_definition_family}" && schedule.target[0].arn == aws_ecs_cluster.main.arn])
+    error_message = "The schedules run the one-off web family (no revision: its latest, the deployed one) in the stack's cluster; no other task definition."
+  }
+
+  assert {
+    condition     = alltrue([for schedule in aws_scheduler_schedule.management : one(schedule.target[0].ecs_parameters[0].capacity_provider_strategy).capacity_provider == "FARGATE_SPOT" && schedule.target[0].ecs_parameters[0].network_configuration[0].assign_public_ip])
+    error_message = "Scheduled tasks run on the services' capacity provider and public-IP setting (subnets and security group: tests/infra/test_infra_scheduled_tasks.py reads them back from an apply)."
+  }
+
+  assert {
+    condition     = jsondecode(aws_iam_role.scheduler[0].assume_role_policy).Statement[0].Principal.Service == "scheduler.amazonaws.com" && jsondecode(aws_iam_role.scheduler[0].assume_role_policy).Statement[0].Condition.StringEquals["aws:SourceAccount"] == "123456789012" && alltrue([for schedule in aws_scheduler_schedule.management : schedule.target[0].role_arn == aws_iam_role.scheduler[0].arn])
+    error_message = "Only EventBridge Scheduler of this account assumes the schedules' role."
+  }
+
+  assert {
+    condition = jsondecode(aws_iam_role_policy.scheduler[0].policy).Statement == [
+      {
+        Sid       = "RunWebFamily"
+        Effect    = "Allow"
+        Action    = "ecs:RunTask"
+        Resource  = ["arn:aws:ecs:${var.aws_region}:123456789012:task-definition/${output.migration_task.task_definition_family}", "arn:aws:ecs:${var.aws_region}:123456789012:task-definition/${output.migration_task.task_definition_family}:*"]
+        Condition = { ArnEquals = { "ecs:cluster" = aws_ecs_cluster.main.arn } }
+      },
+      {
+        Sid       = "TagStartedTasks"
+        Effect    = "Allow"
+        Action    = "ecs:TagResource"
+        Resource  = "arn:aws:ecs:${var.aws_region}:123456789012:task/${aws_ecs_cluster.main.name}/*"
+        Condition = { StringEquals = { "ecs:CreateAction" = "RunTask" } }
+      },
+      {
+        Sid       = "PassTaskRoles"
+        Effect    = "Allow"
+        Action    = "iam:PassRole"
+        Resource  = [aws_iam_role.execution.arn, aws_iam_role.task.arn]
+        Condition = { StringEquals = { "iam:PassedToService" = "ecs-tasks.amazonaws.com" } }
+      },
+    ]
+    error_message = "The schedules' role may run only the web family in this cluster, tag what it starts, and pass the task's two roles to ECS tasks alone."
+  }
+}
+
+run "scheduled_tasks_follow_the_on_demand_private_network" {
+  command = plan
+
+  variables {
+    enable_celery      = false
+    task_layout        = "per-process"
+    redis              = "elasticache"
+    capacity_provider  = "FARGATE"
+    enable_nat_gateway = true
+  }
+
+  assert {
+    condition     = alltrue([for schedule in aws_scheduler_schedule.management : one(schedule.target[0].ecs_parameters[0].capacity_provider_strategy).capacity_provider == "FARGATE" && !schedule.target[0].ecs_parameters[0].network_configuration[0].assign_public_ip])
+    error_message = "With on-demand Fargate and NAT, scheduled tasks run on demand without public IPs."
+  }
+
+  assert {
+    condition     = endswith(aws_scheduler_schedule.management["purge-stale-uploads"].target[0].ecs_parameters[0].task_definition_arn, "/${aws_ecs_task_definition.service["web"].family}") && aws_ecs_task_definition.service["web"].family == local.names.ecs_service_web
+    error_message = "In the per-process layout the schedules run the web service's family."
+  }
+}
+
+run "with_celery_beat_schedules_them_instead" {
+  command = plan
+
+  variables {
+    enable_celery = true
+  }
+
+  assert {
+    condition     = length(aws_scheduler_schedule.management) == 0 && length(aws_scheduler_schedule_group.management) == 0 && length(aws_iam_role.scheduler) == 0 && length(aws_iam_role_policy.scheduler) == 0
+    error_message = "With Celery, beat runs the periodic commands: no schedules, no schedule group, no scheduler role."
+  }
 }

@@ -24,7 +24,7 @@ run "demo_is_small_public_and_destroyable" {
   }
 
   assert {
-    condition     = length(aws_nat_gateway.main) == 0 && aws_ecs_service.service["app"].network_configuration[0].assign_public_ip
+    condition     = length(module.network.nat_gateway_ids) == 0 && aws_ecs_service.service["app"].network_configuration[0].assign_public_ip
     error_message = "demo has no NAT gateway; its tasks get public IPs."
   }
 

@@ -18,7 +18,7 @@ run "dev_is_demo_sized_with_longer_retention" {
   }
 
   assert {
-    condition     = length(aws_nat_gateway.main) == 0 && length(aws_appautoscaling_target.service) == 0
+    condition     = length(module.network.nat_gateway_ids) == 0 && length(aws_appautoscaling_target.service) == 0
     error_message = "dev has neither a NAT gateway nor autoscaling."
   }
 

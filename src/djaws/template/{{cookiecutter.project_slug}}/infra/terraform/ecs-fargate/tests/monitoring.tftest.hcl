@@ -105,7 +105,7 @@ run "latency_and_connection_alarms_use_the_thresholds" {
           aws_cloudwatch_metric_alarm.db_cpu, aws_cloudwatch_metric_alarm.db_connections, aws_cloudwatch_metric_alarm.db_free_storage,
         ],
         values(aws_cloudwatch_metric_alarm.unhealthy_hosts), values(aws_cloudwatch_metric_alarm.service_cpu), values(aws_cloudwatch_metric_alarm.service_memory),
-      ) : alarm.alarm_actions == toset([aws_sns_topic.alarms.arn]) && alarm.ok_actions == toset([aws_sns_topic.alarms.arn])
+      ) : alarm.alarm_actions == toset([module.alarm_topic.arn]) && alarm.ok_actions == toset([module.alarm_topic.arn])
     ])
     error_message = "Every alarm tells the alarm topic when it fires and when it clears."
   }
@@ -144,7 +144,7 @@ run "without_an_email_the_budget_publishes_to_the_topic" {
   }
 
   assert {
-    condition     = length(aws_sns_topic_subscription.alarm_email) == 0
+    condition     = length(module.alarm_topic.email_subscriptions) == 0
     error_message = "No e-mail, no subscription."
   }
 
@@ -155,7 +155,7 @@ run "without_an_email_the_budget_publishes_to_the_topic" {
 
   assert {
     condition = toset([for notification in module.cost_budget.notifications : "${notification.type} ${notification.threshold}"]) == toset(["ACTUAL 80", "FORECASTED 100"]) && alltrue([
-      for notification in module.cost_budget.notifications : notification.topics == toset([aws_sns_topic.alarms.arn]) && length(notification.emails) == 0
+      for notification in module.cost_budget.notifications : notification.topics == toset([module.alarm_topic.arn]) && length(notification.emails) == 0
     ])
     error_message = "80 % actual and 100 % forecast go to the alarm topic when there is no e-mail."
   }
@@ -174,7 +174,7 @@ run "with_an_email_the_budget_and_the_alarms_mail_it" {
   }
 
   assert {
-    condition     = aws_sns_topic_subscription.alarm_email[0].endpoint == "ops@acme-shop.io"
+    condition     = module.alarm_topic.email_subscriptions == ["ops@acme-shop.io"]
     error_message = "The e-mail address is subscribed to the alarm topic."
   }
 

@@ -28,7 +28,7 @@ run "prod_is_sized_and_protected" {
   }
 
   assert {
-    condition     = aws_secretsmanager_secret.django_secret_key.recovery_window_in_days == 30
+    condition     = module.django_secret_key.recovery_window_in_days == 30
     error_message = "prod's secret can be recovered for 30 days after deletion."
   }
 
@@ -38,7 +38,7 @@ run "prod_is_sized_and_protected" {
   }
 
   assert {
-    condition     = length(aws_nat_gateway.main) == 1 && length(aws_appautoscaling_policy.requests) >= 1
+    condition     = length(module.network.nat_gateway_ids) == 1 && length(aws_appautoscaling_policy.requests) >= 1
     error_message = "prod runs behind NAT and scales on ALB requests."
   }
 

@@ -8,7 +8,7 @@ run "stg_has_production_shape" {
   command = plan
 
   assert {
-    condition     = length(aws_nat_gateway.main) == 1 && length(aws_route.private_internet) == 1
+    condition     = length(module.network.nat_gateway_ids) == 1
     error_message = "stg runs tasks behind one NAT gateway."
   }
 
@@ -33,7 +33,7 @@ run "stg_has_production_shape" {
   }
 
   assert {
-    condition     = length(aws_flow_log.vpc) == 1
+    condition     = length(module.network.flow_log_ids) == 1
     error_message = "stg records rejected VPC traffic."
   }
 }

@@ -1,0 +1,1 @@
+../../../../../../shared/terraform/shared.tfmock.hcl
