@@ -77,7 +77,7 @@ def ec2_stack(stack_cycles: dict[str, Future[StackCycle]]) -> Iterator[StackCycl
 
 # The upgraded stacks: ECS without Celery (so its scheduled tasks are tested on it too), EC2 without Celery.
 UPGRADED_PROJECTS = {
-    "ecs-fargate": ("Fabrikam Upgrade Path Storefront", {"github_owner": "acme-corp", "use_celery": "n"}),
+    "ecs-fargate": ("Fabrikam Upgrade Path Storefront", {"use_celery": "n"}),
     "ec2-all-in-one": ("Tailspin Upgrade Path Host", {"use_celery": "n"}),
 }
 

@@ -7,6 +7,7 @@ here and by the generated project's own ``terraform test`` files.
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import shutil
 from pathlib import Path
@@ -64,6 +65,7 @@ DEPLOY_ROLE_ACTIONS = {
     "s3:ListBucket",
     "s3:GetObject",
     "s3:PutObject",
+    "secretsmanager:GetSecretValue",
 }
 
 # Under xdist, every test of both applied stacks runs on one worker, which applies the two stacks once, in
@@ -129,6 +131,15 @@ def test_deploy_role_can_deploy_but_not_change_infrastructure(ecs_stack: StackCy
     assert statements["WriteReleaseRecords"]["Resource"] == [
         f"arn:aws:s3:::{shared['state_bucket']}/{ecs_stack.names.resource_prefix}/*/releases/*"
     ]
+    # The readiness token of each environment, and no other secret: the demo's real ARN (its name, "-" and six
+    # random characters) matches a pattern; the Django key's does not.
+    patterns = statements["ReadReadinessToken"]["Resource"]
+    assert len(patterns) == len(ecs_stack.names.as_dict()["environments"])
+    secrets = ecs_stack.emulator.client("secretsmanager")
+    token_arn = ecs_stack.outputs["readiness_token_secret_arn"]
+    key_arn = secrets.describe_secret(SecretId=ecs_stack.environment_names["secret_django_key"])["ARN"]
+    assert any(fnmatch.fnmatchcase(token_arn, pattern) for pattern in patterns)
+    assert not any(fnmatch.fnmatchcase(key_arn, pattern) for pattern in patterns)
     assert statements["PassTaskRoles"]["Condition"] == {
         "StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}
     }
@@ -275,7 +286,8 @@ def test_task_definitions_follow_the_backend_contract(ecs_stack: StackCycle) -> 
     assert container["portMappings"][0]["containerPort"] == 8000
     assert container["image"].startswith(ecs_stack.outputs["ecr_repository_urls"]["backend"])
     secrets = {secret["name"]: secret["valueFrom"] for secret in container["secrets"]}
-    assert set(secrets) == {"SECRET_KEY"}, "the rotating database password is read by the app, not injected"
+    assert set(secrets) == {"SECRET_KEY", "READINESS_TOKEN"}, "the rotating database password is read, not injected"
+    assert secrets["READINESS_TOKEN"] == ecs_stack.outputs["readiness_token_secret_arn"]
     environment = {variable["name"]: variable["value"] for variable in container["environment"]}
     database_secret = ecs_stack.outputs["database_secret_arn"]
     assert environment["DB_PASSWORD_SECRET_ARN"] == database_secret
@@ -408,7 +420,7 @@ def test_prod_plan_adds_https_autoscaling_and_nat(
     assert planned["aws_lb_listener.https[0]"]["port"] == 443
     assert planned["aws_lb_listener.https[0]"]["ssl_policy"].startswith("ELBSecurityPolicy-TLS13")
     assert planned["aws_lb_listener.http"]["default_action"][0]["redirect"][0]["protocol"] == "HTTPS"
-    assert "aws_nat_gateway.main[0]" in planned
+    assert "module.network.aws_nat_gateway.main[0]" in planned
     requests = planned['aws_appautoscaling_policy.requests["web"]']["target_tracking_scaling_policy_configuration"][0]
     assert requests["predefined_metric_specification"][0]["predefined_metric_type"] == "ALBRequestCountPerTarget"
     # Services start with zero tasks: scaling stays suspended until ops deploy verifies a release.

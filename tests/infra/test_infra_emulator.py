@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from support.emulator import ContainerOutcome, Emulator
+from support.emulator import ContainerOutcome, Emulator, HostShell
 
 
 def test_elasticache_group_has_member_clusters_and_deletes_at_once(emulator: Emulator) -> None:
@@ -582,6 +584,36 @@ def test_scalable_target_without_tags_lists_none(emulator: Emulator) -> None:
         MaxCapacity=2,
     )["ScalableTargetARN"]
     assert scaling.list_tags_for_resource(ResourceARN=arn)["Tags"] == {}
+
+
+def test_a_host_script_runs_once_in_the_background_while_the_invocation_is_in_progress(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    """SendCommand answers before the script ends; the invocation is InProgress until it does, then reports it."""
+    ssm = emulator.client("ssm")
+    gate, runs = tmp_path / "gate", tmp_path / "runs"
+    script = f"echo run >> {runs}; until [ -e {gate} ]; do sleep 0.05; done; echo finished"
+    emulator.runtime.outcomes["host-check"] = HostShell(tmp_path, {"PATH": "/usr/bin:/bin"})
+    try:
+        command = ssm.send_command(
+            InstanceIds=["i-0123456789abcdef2"],
+            DocumentName="AWS-RunShellScript",
+            Parameters={"commands": [f": host-check; {script}"]},
+        )["Command"]
+        waiting = ssm.get_command_invocation(CommandId=command["CommandId"], InstanceId="i-0123456789abcdef2")
+        assert waiting["Status"] == "InProgress"
+        gate.touch()
+        deadline = time.monotonic() + 30
+        while (
+            finished := ssm.get_command_invocation(CommandId=command["CommandId"], InstanceId="i-0123456789abcdef2")
+        )["Status"] == "InProgress" and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        gate.touch()
+        emulator.runtime.outcomes.clear()
+    outcome = (finished["Status"], finished["ResponseCode"], finished["StandardOutputContent"])
+    assert outcome == ("Success", 0, "finished\n")
+    assert runs.read_text() == "run\n"
 
 
 def test_run_command_without_a_chosen_outcome_succeeds_silently(emulator: Emulator) -> None:

@@ -72,7 +72,9 @@ agent, and a test chooses what each container or command does (``Emulator.runtim
 - SSM Run Command: every invocation reports ``Success`` with no output; here it reports the exit code
   and output the runtime table gives for the command text (``Failed`` for a non-zero exit). A
   ``HostShell`` entry runs the script for real with bash, in a directory standing in for the host's
-  project directory, when the command is sent: its exit code, stdout and stderr are the invocation's.
+  project directory: its exit code, stdout and stderr are the invocation's. As on AWS, SendCommand
+  answers at once and the invocation is ``InProgress`` until the script ends (a script that ran inside
+  the request would outlast the client's read timeout, and the client's retry would run it twice).
 
 The module must run in the process that serves the requests, hence ``ThreadedMotoServer``.
 """
@@ -560,6 +562,13 @@ class ContainerRuntime:
 
     outcomes: dict[str, ContainerOutcome | HostShell] = field(default_factory=dict)
 
+    def host_shell_for(self, script: str) -> HostShell | None:
+        """The HostShell that runs this script, if the first table entry it matches is one."""
+        for key, outcome in self.outcomes.items():
+            if key in script:
+                return outcome if isinstance(outcome, HostShell) else None
+        return None
+
     def outcome_for(self, *texts: str) -> ContainerOutcome:
         """The outcome of the first table entry found in any of the texts (a HostShell runs the first text)."""
         for key, outcome in self.outcomes.items():
@@ -709,15 +718,19 @@ def _patch_ecs_runtime() -> None:
 
 
 def _patch_ssm_runtime() -> None:
-    """Run Command invocations report the runtime table's exit code and output for their script."""
+    """Run Command invocations report the runtime table's exit code and output for their script; a HostShell's
+    script runs in a thread, the invocation InProgress until it ends."""
+    from concurrent.futures import Future, ThreadPoolExecutor
+
     from moto.ssm.models import Command
 
     invocation_response = Command.invocation_response
+    get_invocation = Command.get_invocation
+    # One thread per running host script; (command id, instance id) -> the script's outcome to come.
+    running: dict[tuple[str, str], Future[ContainerOutcome]] = {}
+    executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="host-shell")
 
-    def invocation_with_outcome(self: Command, instance_id: str, plugin_name: str) -> dict[str, Any]:
-        invocation = invocation_response(self, instance_id, plugin_name)
-        script = "\n".join((self.parameters or {}).get("commands", []))
-        outcome = CONTAINER_RUNTIME.outcome_for(script)
+    def finish(invocation: dict[str, Any], outcome: ContainerOutcome) -> None:
         status = "Success" if outcome.exit_code == 0 else "Failed"
         invocation.update(
             ResponseCode=outcome.exit_code,
@@ -726,9 +739,28 @@ def _patch_ssm_runtime() -> None:
             StandardOutputContent="".join(f"{line}\n" for line in outcome.output),
             StandardErrorContent="".join(f"{line}\n" for line in outcome.errors),
         )
+
+    def invocation_with_outcome(self: Command, instance_id: str, plugin_name: str) -> dict[str, Any]:
+        invocation = invocation_response(self, instance_id, plugin_name)
+        script = "\n".join((self.parameters or {}).get("commands", []))
+        shell = CONTAINER_RUNTIME.host_shell_for(script)
+        if shell is None:
+            finish(invocation, CONTAINER_RUNTIME.outcome_for(script))
+        else:
+            running[(self.command_id, instance_id)] = executor.submit(shell.run, script)
+            invocation.update(Status="InProgress", StatusDetails="InProgress", ResponseCode=-1)
+        return invocation
+
+    def invocation_when_done(self: Command, instance_id: str, plugin_name: str | None) -> dict[str, Any]:
+        invocation = get_invocation(self, instance_id, plugin_name)
+        future = running.get((self.command_id, instance_id))
+        if future is not None and future.done():
+            running.pop((self.command_id, instance_id), None)
+            finish(invocation, future.result())
         return invocation
 
     Command.invocation_response = invocation_with_outcome  # type: ignore[method-assign]
+    Command.get_invocation = invocation_when_done  # type: ignore[method-assign]
 
 
 def _validation_records_published(bundle: Any) -> bool:
