@@ -32,8 +32,8 @@ resource "aws_cloudwatch_metric_alarm" "host_cpu" {
   comparison_operator = "GreaterThanThreshold"
   threshold           = var.alarm_cpu_percent
   treat_missing_data  = "missing"
-  alarm_actions       = [module.alarm_topic.arn]
-  ok_actions          = [module.alarm_topic.arn]
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
 }
 
 resource "aws_cloudwatch_metric_alarm" "host_system_check" {
@@ -49,7 +49,7 @@ resource "aws_cloudwatch_metric_alarm" "host_system_check" {
   threshold           = 0
   treat_missing_data  = "missing"
   alarm_actions       = ["arn:${local.partition}:automate:${var.aws_region}:ec2:recover", module.alarm_topic.arn]
-  ok_actions          = [module.alarm_topic.arn]
+  ok_actions          = local.alarm_actions
 }
 
 resource "aws_cloudwatch_metric_alarm" "host_instance_check" {
@@ -65,10 +65,11 @@ resource "aws_cloudwatch_metric_alarm" "host_instance_check" {
   threshold           = 0
   treat_missing_data  = "missing"
   alarm_actions       = ["arn:${local.partition}:automate:${var.aws_region}:ec2:reboot", module.alarm_topic.arn]
-  ok_actions          = [module.alarm_topic.arn]
+  ok_actions          = local.alarm_actions
 }
 
 locals {
+  alarm_actions    = [module.alarm_topic.arn]
   metric_namespace = local.names.metric_namespace
   host_dimensions  = { InstanceId = aws_instance.host.id }
   # Request lines of the web process (backend/apps/core/middleware.py): logger app.request, status, duration_ms.
@@ -126,8 +127,8 @@ resource "aws_cloudwatch_metric_alarm" "web_5xx" {
   threshold           = var.alarm_5xx_per_5_minutes
   # The filter reports only when a 5xx line arrives: no data means no 5xx.
   treat_missing_data = "notBreaching"
-  alarm_actions      = [module.alarm_topic.arn]
-  ok_actions         = [module.alarm_topic.arn]
+  alarm_actions      = local.alarm_actions
+  ok_actions         = local.alarm_actions
 }
 
 resource "aws_cloudwatch_metric_alarm" "latency_p95" {
@@ -142,8 +143,8 @@ resource "aws_cloudwatch_metric_alarm" "latency_p95" {
   threshold           = var.alarm_p95_latency_seconds * 1000
   # No requests, no durations: quiet is not slow.
   treat_missing_data = "notBreaching"
-  alarm_actions      = [module.alarm_topic.arn]
-  ok_actions         = [module.alarm_topic.arn]
+  alarm_actions      = local.alarm_actions
+  ok_actions         = local.alarm_actions
 }
 
 resource "aws_cloudwatch_metric_alarm" "host_memory" {
@@ -160,8 +161,8 @@ resource "aws_cloudwatch_metric_alarm" "host_memory" {
   # The agent reports every minute while the host runs; a gap (host down, agent stopped) keeps the
   # alarm's state and the status-check alarms speak for the host.
   treat_missing_data = "missing"
-  alarm_actions      = [module.alarm_topic.arn]
-  ok_actions         = [module.alarm_topic.arn]
+  alarm_actions      = local.alarm_actions
+  ok_actions         = local.alarm_actions
 }
 
 resource "aws_cloudwatch_metric_alarm" "host_disk" {
@@ -176,6 +177,6 @@ resource "aws_cloudwatch_metric_alarm" "host_disk" {
   comparison_operator = "GreaterThanThreshold"
   threshold           = var.alarm_disk_percent
   treat_missing_data  = "missing"
-  alarm_actions       = [module.alarm_topic.arn]
-  ok_actions          = [module.alarm_topic.arn]
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
 }
