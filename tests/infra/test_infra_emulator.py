@@ -616,6 +616,37 @@ def test_a_host_script_runs_once_in_the_background_while_the_invocation_is_in_pr
     assert runs.read_text() == "run\n"
 
 
+def test_a_command_runs_only_on_the_instance_it_names(emulator: Emulator, tmp_path: Path) -> None:
+    """With other instances running in the region, a command sent to one has one invocation and runs once."""
+    ec2, ssm = emulator.client("ec2"), emulator.client("ssm")
+    image = ec2.describe_images()["Images"][0]["ImageId"]
+    launched = ec2.run_instances(ImageId=image, MinCount=3, MaxCount=3, InstanceType="t3.micro")["Instances"]
+    target = launched[0]["InstanceId"]
+    runs = tmp_path / "runs"
+    emulator.runtime.outcomes["named-host"] = HostShell(tmp_path, {"PATH": "/usr/bin:/bin"})
+    try:
+        command = ssm.send_command(
+            InstanceIds=[target],
+            DocumentName="AWS-RunShellScript",
+            Parameters={"commands": [f": named-host; echo run >> {runs}"]},
+        )["Command"]
+        deadline = time.monotonic() + 30
+        while (
+            ssm.get_command_invocation(CommandId=command["CommandId"], InstanceId=target)["Status"] == "InProgress"
+            and time.monotonic() < deadline
+        ):
+            time.sleep(0.1)
+    finally:
+        emulator.runtime.outcomes.clear()
+        ec2.terminate_instances(InstanceIds=[instance["InstanceId"] for instance in launched])
+    listed = ssm.list_commands(CommandId=command["CommandId"])["Commands"][0]
+    assert (listed["InstanceIds"], listed["TargetCount"]) == ([target], 1)
+    for other in launched[1:]:
+        with pytest.raises(ssm.exceptions.InvocationDoesNotExist):
+            ssm.get_command_invocation(CommandId=command["CommandId"], InstanceId=other["InstanceId"])
+    assert runs.read_text() == "run\n"
+
+
 def test_run_command_without_a_chosen_outcome_succeeds_silently(emulator: Emulator) -> None:
     """A script the runtime table does not name: Success, exit 0, no output."""
     ssm = emulator.client("ssm")

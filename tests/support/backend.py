@@ -33,6 +33,20 @@ def create_database(server_url: str, prefix: str = "e2e") -> str:
     return server_url.rsplit("/", 1)[0] + f"/{name}"
 
 
+def database_connections(database_url: str) -> int:
+    """How many sessions are connected to the database behind ``database_url`` (not counting this query's own)."""
+    name = database_url.rsplit("/", 1)[1]
+    query = f"SELECT count(*) FROM pg_stat_activity WHERE datname = '{name}' AND pid <> pg_backend_pid()"
+    result = subprocess.run(
+        [str(postgres_bin_dir() / "psql"), database_url, "--no-align", "--tuples-only", "--command", query],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    return int(result.stdout.strip())
+
+
 def production_settings(database_url: str, redis_url: str, bucket: str) -> dict[str, str]:
     """ENVIRONMENT=prod with every variable it requires, for servers on loopback; callers add ports and S3."""
     return {
@@ -53,6 +67,7 @@ class RunningBackend:
     url: str
     processes: dict[str, Popen[bytes]]
     log_dir: Path
+    database_url: str
 
     def log(self, name: str) -> str:
         """Everything the named process has written so far."""
@@ -101,7 +116,7 @@ def local_storage_backend(
         "ENVIRONMENT": "local",
         "SECRET_KEY": "e2e-" + uuid.uuid4().hex * 2,
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DATABASE_URL": create_database(services.database_url, prefix="browser"),
+        "DATABASE_URL": (database_url := create_database(services.database_url, prefix="browser")),
         "REDIS_URL": services.redis_url,
         "MEDIA_ROOT": str(work_dir / "media"),
         "PYTHONUNBUFFERED": "1",  # the tests read the logs while the processes run
@@ -120,7 +135,9 @@ def local_storage_backend(
             name: stack.enter_context(background(command, backend, environment, work_dir / f"{name}.log"))
             for name, command in commands.items()
         }
-        running = RunningBackend(url=f"http://127.0.0.1:{port}", processes=processes, log_dir=work_dir)
+        running = RunningBackend(
+            url=f"http://127.0.0.1:{port}", processes=processes, log_dir=work_dir, database_url=database_url
+        )
         wait_for_port(port)
         _wait_for_log_line(running, "worker", " ready.", WORKER_READY_TIMEOUT_SECONDS)
         yield running

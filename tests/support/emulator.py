@@ -75,6 +75,8 @@ agent, and a test chooses what each container or command does (``Emulator.runtim
   project directory: its exit code, stdout and stderr are the invocation's. As on AWS, SendCommand
   answers at once and the invocation is ``InProgress`` until the script ends (a script that ran inside
   the request would outlast the client's read timeout, and the client's retry would run it twice).
+  moto sends a command that names no ``Targets`` to every instance in the region; here it goes to the
+  ``InstanceIds`` it names, as on AWS.
 
 The module must run in the process that serves the requests, hence ``ThreadedMotoServer``.
 """
@@ -719,7 +721,7 @@ def _patch_ecs_runtime() -> None:
 
 def _patch_ssm_runtime() -> None:
     """Run Command invocations report the runtime table's exit code and output for their script; a HostShell's
-    script runs in a thread, the invocation InProgress until it ends."""
+    script runs in a thread, the invocation InProgress until it ends; a command runs on the instances it names."""
     from concurrent.futures import Future, ThreadPoolExecutor
 
     from moto.ssm.models import Command
@@ -759,8 +761,15 @@ def _patch_ssm_runtime() -> None:
             finish(invocation, future.result())
         return invocation
 
+    def instance_ids_from_targets(self: Command) -> list[str]:
+        # moto filters EC2 by an empty dict when the command names no Targets, so a command sent to one
+        # instance ran on every instance in the region; SSM takes InstanceIds or Targets, never both.
+        return target_instance_ids(self) if self.targets else []
+
+    target_instance_ids = Command._get_instance_ids_from_targets
     Command.invocation_response = invocation_with_outcome  # type: ignore[method-assign]
     Command.get_invocation = invocation_when_done  # type: ignore[method-assign]
+    Command._get_instance_ids_from_targets = instance_ids_from_targets  # type: ignore[method-assign]
 
 
 def _validation_records_published(bundle: Any) -> bool:

@@ -15,10 +15,13 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, expect, sync_playwright
 from support.accessibility import install_axe
-from support.backend import RunningBackend, local_storage_backend
+from support.backend import LOG_TAIL_CHARACTERS, RunningBackend, local_storage_backend
 from support.browser import ACTION_TIMEOUT_MS, launch_chromium
 from support.frontend import BuiltFrontend, build_frontend, standalone_server
 from support.services import Services
+
+# The browser stack's process logs, by process name, once its fixtures have started them.
+STACK_LOGS: dict[str, Path] = {}
 
 
 @dataclass
@@ -75,6 +78,7 @@ def browser_backend(
         port=backend_address.release(),
         work_dir=tmp_path_factory.mktemp("browser-backend"),
     ) as running:
+        STACK_LOGS.update({f"backend {name}": running.log_dir / f"{name}.log" for name in running.processes})
         yield running
         running.assert_running()
 
@@ -85,6 +89,7 @@ def frontend_url(
 ) -> Iterator[str]:
     """The standalone Next.js server in front of the backend."""
     log = tmp_path_factory.mktemp("browser-frontend") / "next.log"
+    STACK_LOGS["frontend"] = log
     with standalone_server(default_frontend.directory, log) as url:
         yield url
 
@@ -103,3 +108,14 @@ def chromium() -> Iterator[Browser]:
 def axe_source(tmp_path_factory: pytest.TempPathFactory) -> str:
     """axe-core's browser script (the pinned version, installed from npm for this session)."""
     return install_axe(tmp_path_factory.mktemp("axe-core"))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """A failed browser test's report ends with the stack's logs: a 500 on the page is explained in them."""
+    outcome = yield
+    report: pytest.TestReport = outcome.get_result()  # type: ignore[attr-defined]
+    if report.failed and "frontend_url" in getattr(item, "fixturenames", ()):
+        for name, path in STACK_LOGS.items():
+            if path.exists():
+                report.sections.append((f"{name} log (end)", path.read_text(errors="replace")[-LOG_TAIL_CHARACTERS:]))

@@ -1,4 +1,4 @@
-"""The generated backend's production processes, for real, end to end.
+"""The generated backend's processes, for real, end to end.
 
 granian (web), uvicorn (websocket), a Celery worker and beat run with ENVIRONMENT=prod against
 PostgreSQL 16 and Redis 7 started by the test setup, and S3 served by moto on loopback. A client
@@ -13,13 +13,14 @@ import hashlib
 import json
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 import requests
 import websockets
-from support.backend import create_database
+from support.backend import create_database, database_connections, local_storage_backend
 from support.commands import beat_command, web_command, websocket_command, worker_command
 from support.processes import background
 from support.projects import run, uv_environment
@@ -34,6 +35,8 @@ CONTENT = b"id,name\n1,Ada\n2,Grace\n"
 READINESS_TOKEN = "e2e-" + uuid.uuid4().hex
 # Long enough for beat's first due task and the worker's run of it on a busy machine.
 LOG_WAIT_SECONDS = 60
+# Enough parallel requests for the ASGI server to run Django in many threads.
+ASGI_REQUESTS, CONCURRENT_CLIENTS = 200, 8
 
 
 async def receive_event(url: str, trigger: object) -> dict:
@@ -165,3 +168,31 @@ def logged(path: Path, *words: str, timeout_seconds: float = LOG_WAIT_SECONDS) -
         if time.monotonic() > deadline:
             return False
         time.sleep(0.2)
+
+
+def test_asgi_server_keeps_no_database_connection_after_its_requests(
+    generated_projects: dict[str, Path], installed_backends: dict[str, Path], services: Services, tmp_path: Path
+) -> None:
+    """uvicorn (the local server, and the websocket process) runs each request's Django code in a thread of its
+    own: a connection kept for reuse would stay open per thread until PostgreSQL refuses new ones."""
+    with local_storage_backend(
+        generated_projects["default"], installed_backends["default"], services, port=free_port(), work_dir=tmp_path
+    ) as running:
+        api = f"{running.url}/api"
+        credentials = {"email": "asgi@example.com", "password": "correct-horse-battery-staple"}
+        assert requests.post(f"{api}/auth/register/", json=credentials, timeout=10).status_code == 201
+        tokens = requests.post(f"{api}/auth/token/", json=credentials, timeout=10).json()
+        headers = {"Authorization": f"Bearer {tokens['access']}"}
+        idle = database_connections(running.database_url)
+
+        def list_files(_: int) -> int:
+            return requests.get(f"{api}/files/", headers=headers, timeout=30).status_code
+
+        with ThreadPoolExecutor(max_workers=CONCURRENT_CLIENTS) as clients:
+            statuses = set(clients.map(list_files, range(ASGI_REQUESTS)))
+        assert statuses == {200}
+        # A closed session leaves pg_stat_activity a moment after the response; kept ones never do.
+        deadline = time.monotonic() + 10
+        while (open_now := database_connections(running.database_url)) > idle and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert open_now <= idle, f"{open_now} connections open after {ASGI_REQUESTS} requests ({idle} before)"
