@@ -37,7 +37,7 @@ import requests
 from botocore.exceptions import ClientError
 from support.ecr_registry import ecr_registry
 from support.emulator import ContainerOutcome
-from support.iam_enforcement import CallRecord, Principal, enforced, role_principal
+from support.iam_enforcement import CallRecord, Principal, enforced, planned_deploy_principal, role_principal
 from support.iam_policy import AuthorizationRequest, evaluate
 from support.ops_runner import LoadBalancerStandIn, new_tag, push_images, runner_for
 from support.stacks import ENVIRONMENT, StackCycle
@@ -237,19 +237,6 @@ def test_conditions_in_the_deploy_policy_decide(deploy_run: DeployRun, ecs_stack
 # --- EC2: the host's commands through SSM ----------------------------------------------------------
 
 EC2_DEPLOY_KEY = "AKIAIAMTESTDEPLOYEC2"
-
-
-def planned_deploy_principal(stack: StackCycle) -> Principal:
-    """The deploy role's policy as the project's own bootstrap renders it with a GitHub owner.
-
-    The EC2 demo is generated without one, so its applied bootstrap made no GitHub roles; planning the
-    same bootstrap with ``github_owner`` set gives the document Terraform would create for it.
-    """
-    plan = stack.bootstrap_stack.plan_json("-var", "github_owner=acme-corp")
-    resources = plan["planned_values"]["root_module"]["resources"]
-    [policy] = [entry["values"]["policy"] for entry in resources if entry["address"] == "aws_iam_role_policy.deploy[0]"]
-    role = stack.names.shared()["iam_deploy_role"]
-    return Principal(f"arn:aws:iam::123456789012:role/{role}", (json.loads(policy),))
 
 
 @pytest.fixture(scope="module")

@@ -66,6 +66,8 @@ DEPLOY_ROLE_ACTIONS = {
     "s3:GetObject",
     "s3:PutObject",
     "secretsmanager:GetSecretValue",
+    "scheduler:GetSchedule",
+    "scheduler:UpdateSchedule",
 }
 
 # Under xdist, every test of both applied stacks runs on one worker, which applies the two stacks once, in
@@ -142,6 +144,9 @@ def test_deploy_role_can_deploy_but_not_change_infrastructure(ecs_stack: StackCy
     assert not any(fnmatch.fnmatchcase(key_arn, pattern) for pattern in patterns)
     assert statements["PassTaskRoles"]["Condition"] == {
         "StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}
+    }
+    assert statements["PassSchedulerRole"]["Condition"] == {
+        "StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}
     }
 
 

@@ -6,31 +6,39 @@ schedules); the session's upgraded ECS stack (conftest.py) is a project generate
 whole demo stack applied from its tfvars. This module reads its schedules and their role back with boto3;
 the fixture's teardown checks that destroy removes them.
 
-moto stores schedules but never fires them. What Scheduler does at each tick, RunTask with the schedule's
-ECS parameters and its input as the overrides, is replayed here with exactly those values after an
-``ops deploy``, so the test sees which revision the family ARN resolves to and which command runs.
+``ops deploy`` and ``ops rollback`` point the schedules at their release's web revision; they run here
+signed as the deploy role (its policy planned from the project's own bootstrap, judged by
+support/iam_enforcement.py). moto stores schedules but never fires them. What Scheduler does at each
+tick, RunTask with the schedule's ECS parameters and its input as the overrides, is replayed here with
+exactly those values after the rollback, so the test sees which revision runs and which command.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from subprocess import CompletedProcess
 from typing import Any
 
 import pytest
 from support.emulator import ContainerOutcome, Emulator
-from support.iam_enforcement import Principal, role_principal
+from support.iam_enforcement import CallRecord, Principal, enforced, planned_deploy_principal, role_principal
 from support.iam_policy import AuthorizationRequest, evaluate
-from support.ops_runner import LoadBalancerStandIn, OpsRunner, deploy, runner_for
+from support.ops_runner import LoadBalancerStandIn, OpsRunner, new_tag, push_images, runner_for
 from support.stacks import ENVIRONMENT, StackCycle
 from support.upgrades import UpgradedStack
 
 pytestmark = pytest.mark.xdist_group("infra-apply")
 
-# Schedule name -> (the management command, its rate): beat's cadence with Celery, the EC2 host's cron.
+# An access key the emulator holds to the deploy role's policy (support/iam_enforcement.py).
+DEPLOY_KEY = "AKIAIAMTESTSCHEDULES1"
+DEPLOY_SECRET = "iam-test-scheduled-deploy-secret"
+
+# Schedule name -> (the management command, its rate): purge as beat and the EC2 host's cron do; the retry
+# sweep every 15 minutes rather than 5 (each run is a Fargate task billed for at least a minute).
 EXPECTED_SCHEDULES = {
     "purge-stale-uploads": ("purge_stale_uploads", "rate(1 hour)"),
-    "retry-unprocessed-uploads": ("retry_unprocessed_uploads", "rate(5 minutes)"),
+    "retry-unprocessed-uploads": ("retry_unprocessed_uploads", "rate(15 minutes)"),
 }
 
 
@@ -71,7 +79,7 @@ def family_arn(scheduled: ScheduledStack, family: str) -> str:
 
 
 def test_each_periodic_command_has_its_schedule(scheduled: ScheduledStack) -> None:
-    """Both commands, at beat's rates, in the environment's schedule group, enabled, at fixed times."""
+    """Both commands, at their rates, in the environment's schedule group, enabled, at fixed times."""
     assert set(scheduled.schedules) == set(EXPECTED_SCHEDULES)
     for name, (command, rate) in EXPECTED_SCHEDULES.items():
         schedule = scheduled.schedules[name]
@@ -96,7 +104,7 @@ def test_schedules_run_the_one_off_web_family_like_ops_manage(scheduled: Schedul
         parameters = target["EcsParameters"]
         assert target["Arn"] == cluster["clusterArn"]
         assert target["RoleArn"] == role_arn
-        # No revision: ECS runs the family's latest ACTIVE one, which every ops deploy registers.
+        # Created on the family (its latest ACTIVE revision); each ops deploy or rollback then names its own.
         assert parameters["TaskDefinitionArn"] == family_arn(scheduled, migration["task_definition_family"])
         assert parameters["TaskCount"] == 1 and "LaunchType" not in parameters
         assert parameters["PropagateTags"] == "TASK_DEFINITION"
@@ -112,18 +120,103 @@ def test_schedules_run_the_one_off_web_family_like_ops_manage(scheduled: Schedul
         assert target["RetryPolicy"] == {"MaximumEventAgeInSeconds": 300, "MaximumRetryAttempts": 3}
 
 
-def test_a_tick_runs_the_command_in_the_deployed_release(
-    scheduled: ScheduledStack, container_runtime: dict[str, ContainerOutcome]
+@dataclass
+class Releases:
+    """Two deploys and a rollback to the first, made under the deploy role: the schedules after each step."""
+
+    tags: list[str]
+    # The web family's revision each release runs, and each schedule's revision after each step.
+    web_revisions: dict[str, str]
+    schedule_revisions: dict[str, dict[str, str]]
+    results: dict[str, CompletedProcess[str]]
+    records: list[CallRecord]
+
+
+def _schedule_revisions(scheduled: ScheduledStack) -> dict[str, str]:
+    scheduler = scheduled.emulator.client("scheduler")
+    group = scheduled.names["scheduler_group"]
+    return {
+        name: scheduler.get_schedule(GroupName=group, Name=name)["Target"]["EcsParameters"]["TaskDefinitionArn"]
+        for name in EXPECTED_SCHEDULES
+    }
+
+
+@pytest.fixture(scope="module")
+def releases(scheduled: ScheduledStack) -> Releases:
+    """Deploy, deploy again, roll back to the first: ops signed as the deploy role its bootstrap renders."""
+    principal = planned_deploy_principal(scheduled.stack)
+    ops = scheduled.ops
+    ops.extra_environment = {"AWS_ACCESS_KEY_ID": DEPLOY_KEY, "AWS_SECRET_ACCESS_KEY": DEPLOY_SECRET}
+    ecs = scheduled.emulator.client("ecs")
+    web_family = scheduled.stack.outputs["migration_task"]["task_definition_family"]
+    tags = [new_tag(), new_tag()]
+    web_revisions, schedule_revisions, results = {}, {}, {}
+    try:
+        with LoadBalancerStandIn().serving() as site, enforced(DEPLOY_KEY, principal) as records:
+            for step, tag in zip(("deploy", "deploy again"), tags, strict=True):
+                push_images(scheduled.stack, tag)
+                results[step] = ops.run("deploy", "--env", ENVIRONMENT, "--tag", tag, "--url", site.url)
+                web_revisions[tag] = ecs.describe_task_definition(taskDefinition=web_family)["taskDefinition"][
+                    "taskDefinitionArn"
+                ]
+                schedule_revisions[step] = _schedule_revisions(scheduled)
+            results["rollback"] = ops.run("rollback", "--env", ENVIRONMENT, "--to", tags[0][:10], "--url", site.url)
+            schedule_revisions["rollback"] = _schedule_revisions(scheduled)
+    finally:
+        ops.extra_environment = {}
+    return Releases(tags, web_revisions, schedule_revisions, results, records)
+
+
+def test_each_release_points_the_schedules_at_its_web_revision(releases: Releases) -> None:
+    """After each deploy the schedules run that release's web revision; after the rollback, the first one's
+    again. Every call ops made for it was allowed to the deploy role, the schedules' role passed to Scheduler."""
+    failed = {name: result.stderr[-3000:] for name, result in releases.results.items() if result.returncode != 0}
+    assert not failed, failed
+    first, second = (releases.web_revisions[tag] for tag in releases.tags)
+    assert first != second
+    expected = {"deploy": first, "deploy again": second, "rollback": first}
+    for step, revision in expected.items():
+        assert releases.schedule_revisions[step] == dict.fromkeys(EXPECTED_SCHEDULES, revision), step
+    assert [str(record) for record in releases.records if not record.allowed] == []
+    updates = [record for record in releases.records if record.call == "scheduler:UpdateSchedule"]
+    assert len(updates) == 3 * len(EXPECTED_SCHEDULES)
+    passed = {decision.request.action: decision.request.context for record in updates for decision in record.decisions}
+    assert passed["iam:PassRole"] == {"iam:PassedToService": "scheduler.amazonaws.com"}
+    assert "schedule purge-stale-uploads now runs" in releases.results["rollback"].stdout
+
+
+def test_the_deploy_role_points_no_other_schedule(scheduled: ScheduledStack) -> None:
+    """The same policy refuses another group's schedules and passing any other role to Scheduler."""
+    principal = planned_deploy_principal(scheduled.stack)
+    group = scheduled.names["scheduler_group"]
+    scheduler_arn = f"arn:aws:scheduler:{scheduled.stack.outputs['aws_region']}:123456789012:schedule"
+    role = scheduled.emulator.client("iam").get_role(RoleName=scheduled.names["iam_scheduler_role"])["Role"]["Arn"]
+    to_scheduler = {"iam:PassedToService": "scheduler.amazonaws.com"}
+
+    def allowed(action: str, resource: str, context: dict[str, str] | None = None) -> bool:
+        request = AuthorizationRequest(action, resource, context or {})
+        return evaluate(request, principal.policies, principal_arn=principal.arn).allowed
+
+    assert allowed("scheduler:UpdateSchedule", f"{scheduler_arn}/{group}/purge-stale-uploads")
+    assert not allowed("scheduler:UpdateSchedule", f"{scheduler_arn}/default/purge-stale-uploads")
+    assert not allowed("scheduler:DeleteSchedule", f"{scheduler_arn}/{group}/purge-stale-uploads")
+    assert not allowed("scheduler:CreateSchedule", f"{scheduler_arn}/{group}/another")
+    assert allowed("iam:PassRole", role, to_scheduler)
+    assert not allowed("iam:PassRole", role, {"iam:PassedToService": "ecs-tasks.amazonaws.com"})
+    assert not allowed("iam:PassRole", role.rsplit("/", 1)[0] + "/another-role", to_scheduler)
+
+
+def test_a_tick_runs_the_command_in_the_release_rolled_back_to(
+    scheduled: ScheduledStack, releases: Releases, container_runtime: dict[str, ContainerOutcome]
 ) -> None:
-    """Scheduler's RunTask, replayed with each schedule's own parameters after a deploy: the deployed
-    revision of the web family starts, with the schedule's command, and logs what the command printed."""
+    """Scheduler's RunTask, replayed with each schedule's own parameters after the rollback: the first
+    release's web revision starts, with the schedule's command, and logs what the command printed."""
     container_runtime["purge_stale_uploads"] = ContainerOutcome(0, ("purged 3 stale uploads",))
     container_runtime["retry_unprocessed_uploads"] = ContainerOutcome(0, ("requeued 1 upload",))
-    with LoadBalancerStandIn().serving() as site:
-        tag = deploy(scheduled.stack, scheduled.ops, site)
     ecs, logs = scheduled.emulator.client("ecs"), scheduled.emulator.client("logs")
+    scheduler, group = scheduled.emulator.client("scheduler"), scheduled.names["scheduler_group"]
     for name, (command, _) in EXPECTED_SCHEDULES.items():
-        target = scheduled.schedules[name]["Target"]
+        target = scheduler.get_schedule(GroupName=group, Name=name)["Target"]
         parameters = target["EcsParameters"]
         network = parameters["NetworkConfiguration"]["awsvpcConfiguration"]
         started = ecs.run_task(
@@ -144,9 +237,10 @@ def test_a_tick_runs_the_command_in_the_deployed_release(
         )
         assert started["failures"] == [], started["failures"]
         task = started["tasks"][0]
+        assert task["taskDefinitionArn"] == releases.web_revisions[releases.tags[0]]
         definition = ecs.describe_task_definition(taskDefinition=task["taskDefinitionArn"])["taskDefinition"]
         web = next(container for container in definition["containerDefinitions"] if container["name"] == "web")
-        assert web["image"].endswith(f":{tag}"), web["image"]
+        assert web["image"].endswith(f":{releases.tags[0]}"), web["image"]
         # Each DescribeTasks moves the emulator's task one state on; it stops within a few.
         described = [ecs.describe_tasks(cluster=target["Arn"], tasks=[task["taskArn"]])["tasks"][0] for _ in range(6)]
         stopped = described[-1]

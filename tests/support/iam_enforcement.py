@@ -27,8 +27,8 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
-from urllib.parse import parse_qs
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, unquote
 from xml.sax.saxutils import escape
 
 from support.iam_policy import Decision, evaluate
@@ -42,7 +42,12 @@ from support.iam_requests import (
     s3_operation,
 )
 
+if TYPE_CHECKING:
+    from support.stacks import StackCycle
+
 ACCOUNT_ID = "123456789012"
+# Services whose API is REST with JSON bodies (errors in x-amzn-ErrorType) among those ops calls.
+REST_JSON_SERVICES = {"scheduler"}
 
 
 @dataclass(frozen=True)
@@ -177,10 +182,25 @@ def _api_call(environ: Mapping[str, Any], body: bytes, credential: str, form: Ma
     target = headers.get("X-Amz-Target")
     if target:
         return ApiCall(service, target.rsplit(".", 1)[-1], region, ACCOUNT_ID, parse_json_body(body), headers)
+    if service == "scheduler":
+        return _scheduler_call(environ, body, region)
     params = parse_query_body(body, query_string)
     if "Action" in params:
         return ApiCall(service, params["Action"], region, ACCOUNT_ID, params, headers)
     raise UnmodelledCall(f"{service} {environ['REQUEST_METHOD']} {environ.get('PATH_INFO')} (REST protocol)")
+
+
+def _scheduler_call(environ: Mapping[str, Any], body: bytes, region: str) -> ApiCall:
+    """EventBridge Scheduler's REST routes ops uses: GET (GetSchedule) and PUT (UpdateSchedule) /schedules/NAME."""
+    method, path = environ["REQUEST_METHOD"], environ.get("PATH_INFO", "")
+    operations = {"GET": "GetSchedule", "PUT": "UpdateSchedule"}
+    if not path.startswith("/schedules/") or method not in operations:
+        raise UnmodelledCall(f"scheduler {method} {path}")
+    params = parse_json_body(body)
+    query = parse_qs(environ.get("QUERY_STRING", ""))
+    group = params.get("GroupName") or query.get("groupName", ["default"])[0]
+    params.update(Name=unquote(path.removeprefix("/schedules/")), GroupName=group)
+    return ApiCall("scheduler", operations[method], region, ACCOUNT_ID, params, _headers(environ))
 
 
 def _world(region: str) -> World:
@@ -220,6 +240,13 @@ def _denied(call: ApiCall | None, service: str, message: str) -> tuple[str, list
         document = json.dumps({"__type": "AccessDeniedException", "message": message})
         headers = [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-ErrorType", "AccessDeniedException")]
         return "400 Bad Request", headers, document.encode()
+    if service in REST_JSON_SERVICES:
+        document = json.dumps({"Message": message})
+        return (
+            "403 Forbidden",
+            [("Content-Type", "application/json"), ("x-amzn-ErrorType", "AccessDeniedException")],
+            (document.encode()),
+        )
     if service == "ec2":
         error = f"<Error><Code>UnauthorizedOperation</Code><Message>{text}</Message></Error>"
         body = f"<Response><Errors>{error}</Errors></Response>"
@@ -314,6 +341,19 @@ def role_principal(iam: Any, role_name: str) -> Principal:
         version = iam.get_policy_version(PolicyArn=attached["PolicyArn"], VersionId=policy["DefaultVersionId"])
         documents.append(_document(version["PolicyVersion"]["Document"]))
     return Principal(arn=role["Arn"], policies=tuple(documents))
+
+
+def planned_deploy_principal(stack: StackCycle) -> Principal:
+    """The deploy role's policy as the stack's own bootstrap renders it with a GitHub owner.
+
+    A stack generated without one has no GitHub roles; planning the same bootstrap with ``github_owner``
+    set gives the document Terraform would create for it.
+    """
+    plan = stack.bootstrap_stack.plan_json("-var", "github_owner=acme-corp")
+    resources = plan["planned_values"]["root_module"]["resources"]
+    [policy] = [entry["values"]["policy"] for entry in resources if entry["address"] == "aws_iam_role_policy.deploy[0]"]
+    role = stack.names.shared()["iam_deploy_role"]
+    return Principal(f"arn:aws:iam::{ACCOUNT_ID}:role/{role}", (json.loads(policy),))
 
 
 def _document(document: Any) -> Mapping[str, Any]:

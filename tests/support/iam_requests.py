@@ -17,6 +17,8 @@ Checks that AWS makes beyond the action itself are modelled where our calls trig
   need ``ecs:TagResource`` with ``ecs:CreateAction``; ``RunTask`` carries ``ecs:cluster``.
 - SSM ``SendCommand`` is checked on the document and on each instance, with the instance's tags as
   ``aws:ResourceTag/...``.
+- EventBridge Scheduler ``UpdateSchedule`` passes the schedule's target role (``iam:PassRole`` with
+  ``iam:PassedToService=scheduler.amazonaws.com``).
 - STS ``GetCallerIdentity`` needs no permission.
 
 Not modelled (the tests cannot see these): KMS permissions for SSE-KMS objects (the buckets use the
@@ -316,6 +318,20 @@ def _secretsmanager_checks(call: ApiCall) -> list[AuthorizationRequest]:
     raise UnmodelledCall(f"secretsmanager:{call.operation} ({secret or 'no SecretId'})")
 
 
+def _scheduler_checks(call: ApiCall) -> list[AuthorizationRequest]:
+    schedule = call.arn("scheduler", f"schedule/{call.params['GroupName']}/{call.params['Name']}")
+    if call.operation == "GetSchedule":
+        return [AuthorizationRequest("scheduler:GetSchedule", schedule)]
+    if call.operation == "UpdateSchedule":
+        # The schedule's target role is passed to Scheduler (a dependent action of UpdateSchedule).
+        role = (call.params.get("Target") or {}).get("RoleArn", "")
+        return [
+            AuthorizationRequest("scheduler:UpdateSchedule", schedule),
+            AuthorizationRequest("iam:PassRole", role, {"iam:PassedToService": "scheduler.amazonaws.com"}),
+        ]
+    raise UnmodelledCall(f"scheduler:{call.operation}")
+
+
 # --- Query-protocol services --------------------------------------------------------------------------
 
 
@@ -405,6 +421,8 @@ def authorization_requests(call: ApiCall, world: World) -> list[AuthorizationReq
         return _ssm_checks(call, world)
     if call.service == "secretsmanager":
         return _secretsmanager_checks(call)
+    if call.service == "scheduler":
+        return _scheduler_checks(call)
     raise UnmodelledCall(f"{call.service}:{call.operation}")
 
 

@@ -211,6 +211,38 @@ def test_the_packed_demo_is_one_spot_task_with_redis_inside_and_costs_at_most_65
     )
 
 
+def scheduled_runs_per_hour(stack: Path) -> float:
+    """How often scheduled_tasks.tf starts a management command, summed over its schedules."""
+    rates = re.findall(r'schedule = "rate\((\d+) (minute|hour)s?\)"', (stack / "scheduled_tasks.tf").read_text())
+    assert rates, "no rate(...) schedules in scheduled_tasks.tf"
+    return sum((60 if unit == "minute" else 1) / int(count) for count, unit in rates)
+
+
+def test_without_celery_the_scheduled_commands_are_priced(rendered: Rendered, copy_of: Any) -> None:
+    """No beat: each Scheduler run is a web-sized Spot task billed Fargate's minimum minute, with a public
+    address for that minute; one more alarm (runs Scheduler drops). With Celery the line has no amount."""
+    project = copy_of("ecs-fargate")
+    price, usage = seoul(), json.loads(PRICES.read_text())["usage"]
+    spot = json.loads(PRICES.read_text())["fargate_spot"]["fraction_of_on_demand"]
+    fargate = price["fargate"]["X86_64"]
+    with_celery = estimate(cost_json(rendered, project, "--env", "demo"), "ecs-fargate", "demo")
+    assert amounts(with_celery)["scheduled_tasks"] is None
+    options = project / "infra/terraform/ecs-fargate/project.auto.tfvars"
+    edit(options, "enable_celery    = true", "enable_celery = false")
+    without = estimate(cost_json(rendered, project, "--env", "demo"), "ecs-fargate", "demo")
+    task_hours = scheduled_runs_per_hour(project / "infra/terraform/ecs-fargate") * HOURS
+    task_hours *= usage["scheduled_task_minutes"] / 60
+    # The web family's size (variables.tf's default: 0.25 vCPU / 512 MiB).
+    web_hour = 0.25 * fargate["vcpu_hour"] + 0.5 * fargate["gb_hour"]
+    expected = task_hours * (web_hour * spot + price["public_ipv4_hour"])
+    assert amounts(without)["scheduled_tasks"] == pytest.approx(expected, abs=0.006)
+    details = {line["key"]: line["detail"] for line in without["lines"]}
+    # The worker and beat are no load-balanced processes nor services of their own in the packed layout.
+    assert {line["key"]: line["detail"] for line in with_celery["lines"]}["alarms"] == "11 alarms"
+    assert details["alarms"] == "12 alarms"
+    assert details["scheduled_tasks"].startswith(f"{round(task_hours * 60 / usage['scheduled_task_minutes']):,} runs")
+
+
 def test_nat_gateway_replaces_the_task_addresses(rendered: Rendered, copy_of: Any) -> None:
     project = copy_of("ecs-fargate")
     price = seoul()
@@ -327,6 +359,8 @@ def count_blocks(stack: Path, resource_type: str, running: list[str], services: 
         "": 1,
         "for_each = local.ecs_services": services,
         "for_each = local.load_balanced": len([p for p in running if p in ("web", "websocket", "frontend")]),
+        # Scheduler's resources exist only without Celery (no beat).
+        "count = local.schedules_enabled ? 1 : 0": 0 if "beat" in running else 1,
     }
     total = 0
     for path in sorted(stack.glob("*.tf")):

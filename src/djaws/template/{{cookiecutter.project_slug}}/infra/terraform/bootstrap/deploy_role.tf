@@ -1,7 +1,9 @@
-# The deploy role: exactly what `ops deploy|rollback|migrate|manage|releases|status|logs|backup|backups` call, on
-# this project's resources only. It can push images, register task-definition revisions, move
-# services, run one-off tasks, send the EC2 host its deploy, status and backup commands, read target
-# health, state outputs, logs and the readiness token, write release records, snapshot databases and list their backups. It cannot create, change or delete infrastructure.
+# The deploy role: exactly what `ops deploy|rollback|migrate|manage|releases|status|logs|backup|backups` call,
+# on this project's resources only. It can push images, register task-definition revisions, move
+# services, point the management schedules at a release, run one-off tasks, send the EC2 host its
+# deploy, status and backup commands, read target health, state outputs, logs and the readiness token,
+# write release records, snapshot databases and list their backups. It cannot create, change or delete
+# infrastructure.
 # One permission per line: adding an action ops starts to call is one line in deploy_permissions.
 
 locals {
@@ -113,6 +115,16 @@ locals {
       actions   = ["iam:PassRole"]
       resources = local.passable_role_arns
       condition = { StringEquals = { "iam:PassedToService" = "ecs-tasks.amazonaws.com" } }
+    }
+    # ECS without Celery: each release points the management schedules at its web revision.
+    PointManagementSchedules = {
+      actions   = ["scheduler:GetSchedule", "scheduler:UpdateSchedule"]
+      resources = [for names in local.environments : "${local.arn_prefix}:scheduler:${var.aws_region}:${local.account_id}:schedule/${names.scheduler_group}/*"]
+    }
+    PassSchedulerRole = {
+      actions   = ["iam:PassRole"]
+      resources = [for names in local.environments : "${local.arn_prefix}:iam::${local.account_id}:role/${names.iam_scheduler_role}"]
+      condition = { StringEquals = { "iam:PassedToService" = "scheduler.amazonaws.com" } }
     }
     SendHostCommands = {
       actions   = ["ssm:SendCommand"]

@@ -94,6 +94,14 @@ output "migration_task" {
   }
 }
 
+output "management_schedules" {
+  description = "EventBridge Scheduler schedules that run the periodic management commands without Celery: their group and names (none with Celery). `ops deploy` and `ops rollback` point them at the release's web revision."
+  value = {
+    group = local.schedules_enabled ? aws_scheduler_schedule_group.management[0].name : ""
+    names = sort(keys(aws_scheduler_schedule.management))
+  }
+}
+
 output "media_bucket" {
   description = "Name of the media bucket."
   value       = module.media_bucket.bucket

@@ -3,20 +3,22 @@
 # way `ops manage` runs a command: the web family (the web service's, or the packed layout's web-only
 # family) with a command override, on the services' subnets, security group and capacity provider.
 #
-# The target names the family without a revision, so ECS runs its latest ACTIVE revision: the one the
-# last `ops deploy` registered. Two moments differ: after an apply that changes the task settings, the
-# latest is Terraform's revision on the placeholder image until the next deploy (runs fail to start);
-# after `ops rollback`, which registers no revision, it stays the rolled-back release's. Both commands
-# are idempotent: a run that fails or is skipped (a Spot reclaim, a retry that comes too late) is made
-# up by the next one.
+# Each schedule runs one exact revision of that family: `ops deploy` and `ops rollback` point the
+# schedules at the release's web revision once the release is verified, so a command always runs the
+# code and settings the services run. Terraform creates a schedule on the family without a revision
+# (its latest ACTIVE one) and leaves the revision to ops afterwards, as it does for the services. Both
+# commands are idempotent: a run that fails or is skipped (a Spot reclaim, a retry that comes too late)
+# is made up by the next one; a run Scheduler gives up on raises the alarm below.
 #
 # The role lives here rather than in iam.tf: it exists only with these schedules and is scoped to them.
 
 locals {
-  # Process table: schedule name -> management command and how often it runs.
+  # Process table: schedule name -> management command and how often it runs. Each run is a Fargate
+  # task billed for at least a minute, so the retry sweep runs every 15 minutes (beat's and the EC2
+  # host's run every 5): a file whose in-request processing failed waits up to 20 minutes.
   scheduled_commands = var.enable_celery ? {} : {
     purge-stale-uploads       = { command = ["purge_stale_uploads"], schedule = "rate(1 hour)" }
-    retry-unprocessed-uploads = { command = ["retry_unprocessed_uploads"], schedule = "rate(5 minutes)" }
+    retry-unprocessed-uploads = { command = ["retry_unprocessed_uploads"], schedule = "rate(15 minutes)" }
   }
   scheduled_family     = aws_ecs_task_definition.service["web"].family
   scheduled_family_arn = "arn:${local.partition}:ecs:${var.aws_region}:${local.account_id}:task-definition/${local.scheduled_family}"
@@ -75,7 +77,31 @@ resource "aws_scheduler_schedule" "management" {
     }
   }
 
+  # ops sets the revision of each release it deploys or rolls back to.
+  lifecycle {
+    ignore_changes = [target[0].ecs_parameters[0].task_definition_arn]
+  }
+
   depends_on = [aws_iam_role_policy.scheduler, aws_ecs_cluster_capacity_providers.main]
+}
+
+resource "aws_cloudwatch_metric_alarm" "schedules_dropped" {
+  count = local.schedules_enabled ? 1 : 0
+
+  alarm_name          = "${local.names.scheduler_group}-dropped"
+  alarm_description   = "A periodic management command did not start: Scheduler gave up after its retries (RunTask refused: capacity, permissions, a revision that cannot run)"
+  namespace           = "AWS/Scheduler"
+  metric_name         = "InvocationDroppedCount"
+  dimensions          = { ScheduleGroup = aws_scheduler_schedule_group.management[0].name }
+  statistic           = "Sum"
+  period              = 3600
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  threshold           = 1
+  # No schedule ran into trouble, no data.
+  treat_missing_data = "notBreaching"
+  alarm_actions      = local.alarm_actions
+  ok_actions         = local.alarm_actions
 }
 
 resource "aws_iam_role" "scheduler" {

@@ -73,6 +73,10 @@ HOST_CONTAINERS = ("nginx", "postgres", "redis")
 # balancer and at the targets, p95 latency, database CPU, free storage and connections; EC2: CPU, two
 # status checks, 5xx, p95 latency, memory, disk). tests/template/test_ops_cost.py counts them in the Terraform.
 ECS_STACK_ALARMS = 6
+# Without Celery, EventBridge Scheduler starts the periodic management commands as one-off tasks of the
+# web family (scheduled_tasks.tf: purge hourly, retry every 15 minutes); tests/template/test_ops_cost.py
+# reads the rates from that file. Scheduler's invocations stay within its free 14 million a month.
+SCHEDULED_RUNS_PER_HOUR = 1 + 4
 EC2_ALARMS = 7
 EC2_LOG_METRIC_FILTERS = 3
 DASHBOARDS = 1
@@ -371,6 +375,8 @@ def ecs_lines(settings: Settings, price: PriceTable) -> list[Line]:
     else:
         lines.append(Line("fargate_packed", "Fargate: packed task", "task_layout = per-process", None))
 
+    lines.append(scheduled_tasks_line(settings, price, rate))
+
     tasks = 1 if settings.packed else sum(sizes[process]["desired_count"] for process in running)
     task_addresses = 0 if nat else tasks
     addresses = task_addresses + ALB_ADDRESSES + (1 if nat else 0)
@@ -474,11 +480,28 @@ def ecs_lines(settings: Settings, price: PriceTable) -> list[Line]:
     return lines
 
 
+def scheduled_tasks_line(settings: Settings, price: PriceTable, rate: float) -> Line:
+    """The periodic management commands' one-off tasks (no Celery): web-sized, billed a minute or more each,
+    with a public address for that time unless the tasks sit behind the NAT gateway."""
+    key, label = "scheduled_tasks", "Fargate: scheduled commands"
+    if settings["enable_celery"]:
+        return Line(key, label, "beat runs them in the worker", None)
+    runs = SCHEDULED_RUNS_PER_HOUR * price.hours
+    task_hours = runs * price.usage["scheduled_task_minutes"] / 60
+    size = settings["service_sizes"]["web"]
+    amount = task_hours * task_monthly(size, settings["cpu_architecture"], price) / price.hours * rate
+    if not settings["enable_nat_gateway"]:
+        amount += task_hours * price("public_ipv4_hour")
+    detail = f"{runs:,} runs x {price.usage['scheduled_task_minutes']:g} min, {size['cpu'] / 1024:g} vCPU"
+    return Line(key, label, detail, amount)
+
+
 def ecs_alarms(settings: Settings, running: list[str], price: PriceTable) -> Line:
     """The alarms cloudwatch.tf creates, plus the two each target-tracking policy makes."""
     load_balanced = [process for process in running if process in ("web", "websocket", "frontend")]
-    # Unhealthy hosts per target group; CPU and memory per ECS service (one when packed).
-    alarms = ECS_STACK_ALARMS + len(load_balanced) + 2 * settings.services()
+    # Unhealthy hosts per target group; CPU and memory per ECS service (one when packed); without
+    # Celery, runs Scheduler drops (scheduled_tasks.tf).
+    alarms = ECS_STACK_ALARMS + len(load_balanced) + 2 * settings.services() + (0 if settings["enable_celery"] else 1)
     if settings["autoscaling_enabled"]:
         scaled = [process for process in running if process != "beat"]
         request_scaled = [process for process in scaled if process in ("web", "frontend")]

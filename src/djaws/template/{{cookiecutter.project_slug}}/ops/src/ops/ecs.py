@@ -33,6 +33,21 @@ REGISTRATION_FIELDS = (
     "runtimePlatform",
 )
 OUTPUT_TAIL_LINES = 20
+# What UpdateSchedule takes back from GetSchedule: UpdateSchedule replaces the whole schedule.
+SCHEDULE_FIELDS = (
+    "Name",
+    "GroupName",
+    "Description",
+    "ScheduleExpression",
+    "ScheduleExpressionTimezone",
+    "StartDate",
+    "EndDate",
+    "FlexibleTimeWindow",
+    "State",
+    "KmsKeyArn",
+    "ActionAfterCompletion",
+    "Target",
+)
 
 
 def revision_label(arn: str) -> str:
@@ -289,6 +304,26 @@ class EcsServices:
                 arguments["nextToken"] = page["nextForwardToken"]
         except logs.exceptions.ResourceNotFoundException:
             return lines
+
+    # --- Management schedules (ECS without Celery) -----------------------------------------------
+
+    def point_schedules(self, revision: str) -> list[str]:
+        """Make every management schedule run revision (of the web family); the names of those changed."""
+        schedules = self.environment.outputs.get("management_schedules") or {}
+        if not schedules.get("group"):
+            return []
+        scheduler = self.environment.aws.client("scheduler")
+        changed = []
+        for name in schedules["names"]:
+            current = scheduler.get_schedule(GroupName=schedules["group"], Name=name)
+            parameters = current["Target"]["EcsParameters"]
+            if parameters["TaskDefinitionArn"] == revision:
+                continue
+            update = {key: current[key] for key in SCHEDULE_FIELDS if current.get(key) not in (None, "")}
+            update["Target"] = {**current["Target"], "EcsParameters": {**parameters, "TaskDefinitionArn": revision}}
+            scheduler.update_schedule(**update)
+            changed.append(name)
+        return changed
 
     # --- Load balancer ---------------------------------------------------------------------------
 

@@ -3,14 +3,15 @@
 Order of a deploy: new revisions (nothing runs them yet), migrations as a one-off task of the new
 web revision (a failure stops here: no service changed), then every service moved, steady state,
 and the checks through the site's URL. A failure after services moved returns every service to
-its previous revision and count. The ECS circuit breaker (ecs.tf) stays as the second line.
+its previous revision and count. The ECS circuit breaker (ecs.tf) stays as the second line. Once
+a release is verified, the management schedules (ECS without Celery) run its web revision.
 """
 
 from __future__ import annotations
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ops.ecs import EcsServices, ServiceState
+from ops.ecs import EcsServices, ServiceState, revision_label
 from ops.environment import Environment, step
 from ops.errors import OpsError
 from ops.releases import Release
@@ -73,6 +74,22 @@ def roll_out(
     store.save(release)
     for resource_id in services.resume_autoscaling():
         step(f"autoscaling resumed for {resource_id}")
+    _point_schedules(services, release)
+
+
+def _point_schedules(services: EcsServices, release: Release) -> None:
+    """The periodic management commands run the release's web revision from now on."""
+    revision = release.revisions.get("web")
+    if not revision:
+        return
+    try:
+        for name in services.point_schedules(revision):
+            step(f"schedule {name} now runs {revision_label(revision)}")
+    except (BotoCoreError, ClientError) as failure:
+        raise OpsError(
+            f"release {release.id} is live, but its periodic commands still run an earlier revision "
+            f"(pointing their schedules at {revision_label(revision)} failed: {failure})"
+        ) from failure
 
 
 def deploy(environment: Environment, release: Release, url: str, timeout: float) -> None:
@@ -107,5 +124,8 @@ def rollback(environment: Environment, release: Release, restored: Release, url:
     if missing:
         raise OpsError(f"release {restored.id} has no revision for {', '.join(missing)}: roll back to a later one")
     release.revisions = {process: services.ensure_registered(restored.revisions[process]) for process in before}
+    # The packed layout's web-only family runs no service, only one-off and scheduled tasks.
+    if "web" not in release.revisions and "web" in restored.revisions:
+        release.revisions["web"] = services.ensure_registered(restored.revisions["web"])
     environment.releases.save(release)
     roll_out(environment, services, release, before, url, timeout)

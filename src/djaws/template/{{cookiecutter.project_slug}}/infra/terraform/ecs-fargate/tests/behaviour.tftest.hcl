@@ -394,7 +394,7 @@ run "without_celery_the_scheduler_runs_the_periodic_commands" {
   }
 
   assert {
-    condition     = aws_scheduler_schedule.management["purge-stale-uploads"].schedule_expression == "rate(1 hour)" && aws_scheduler_schedule.management["retry-unprocessed-uploads"].schedule_expression == "rate(5 minutes)"
+    condition     = aws_scheduler_schedule.management["purge-stale-uploads"].schedule_expression == "rate(1 hour)" && aws_scheduler_schedule.management["retry-unprocessed-uploads"].schedule_expression == "rate(15 minutes)"
     error_message = "Stale uploads are purged hourly and unprocessed ones retried every five minutes (beat's cadence)."
   }
 
@@ -405,7 +405,17 @@ run "without_celery_the_scheduler_runs_the_periodic_commands" {
 
   assert {
     condition     = alltrue([for schedule in aws_scheduler_schedule.management : schedule.target[0].ecs_parameters[0].task_definition_arn == "arn:aws:ecs:${var.aws_region}:123456789012:task-definition/${output.migration_task.task_definition_family}" && schedule.target[0].arn == aws_ecs_cluster.main.arn])
-    error_message = "The schedules run the one-off web family (no revision: its latest, the deployed one) in the stack's cluster; no other task definition."
+    error_message = "The schedules are created on the one-off web family (no revision: its latest; ops deploy names each release's) in the stack's cluster; no other task definition."
+  }
+
+  assert {
+    condition     = output.management_schedules.group == local.names.scheduler_group && output.management_schedules.names == tolist(["purge-stale-uploads", "retry-unprocessed-uploads"])
+    error_message = "The outputs name the schedules ops points at each release."
+  }
+
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.schedules_dropped[0].namespace == "AWS/Scheduler" && aws_cloudwatch_metric_alarm.schedules_dropped[0].metric_name == "InvocationDroppedCount" && aws_cloudwatch_metric_alarm.schedules_dropped[0].dimensions == tomap({ ScheduleGroup = local.names.scheduler_group }) && aws_cloudwatch_metric_alarm.schedules_dropped[0].threshold == 1
+    error_message = "A run Scheduler drops after its retries raises an alarm on the schedule group."
   }
 
   assert {
@@ -478,5 +488,10 @@ run "with_celery_beat_schedules_them_instead" {
   assert {
     condition     = length(aws_scheduler_schedule.management) == 0 && length(aws_scheduler_schedule_group.management) == 0 && length(aws_iam_role.scheduler) == 0 && length(aws_iam_role_policy.scheduler) == 0
     error_message = "With Celery, beat runs the periodic commands: no schedules, no schedule group, no scheduler role."
+  }
+
+  assert {
+    condition     = length(aws_cloudwatch_metric_alarm.schedules_dropped) == 0 && output.management_schedules.group == "" && length(output.management_schedules.names) == 0
+    error_message = "With Celery there is no schedule alarm and no schedule for ops to point."
   }
 }
