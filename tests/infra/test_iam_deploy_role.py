@@ -173,8 +173,9 @@ def _refused(call: object) -> str:
 def test_the_deploy_role_is_refused_what_ops_does_not_need(
     ecs_stack: StackCycle, deploy_clients: dict[str, object], deploy_run: DeployRun
 ) -> None:
-    """Deleting a service, writing Terraform state, passing any other role, running a task on another
-    cluster, and commands to a host that is not the project's are refused; describing a service is not."""
+    """Deleting a service, writing Terraform state, listing the state bucket beyond the project's prefix,
+    passing any other role, running a task on another cluster, and commands to a host that is not the
+    project's are refused; describing a service is not."""
     ecs, s3, ssm = deploy_clients["ecs"], deploy_clients["s3"], deploy_clients["ssm"]
     names = ecs_stack.environment_names
     cluster = names["ecs_cluster"]
@@ -191,6 +192,9 @@ def test_the_deploy_role_is_refused_what_ops_does_not_need(
     state_key = ecs_stack.state_key
     state_bucket = ecs_stack.names.shared()["state_bucket"]
     assert _refused(lambda: s3.put_object(Bucket=state_bucket, Key=state_key, Body=b"{}")) == "AccessDenied"  # type: ignore[attr-defined]
+    for elsewhere in ({}, {"Prefix": "another-project/"}):
+        listing = lambda: s3.list_objects_v2(Bucket=state_bucket, **elsewhere)  # type: ignore[attr-defined]  # noqa: B023, E731
+        assert _refused(listing) == "AccessDenied", elsewhere
     deploy_role_arn = deploy_run.principal.arn
     escalate = {
         "family": web,
@@ -299,8 +303,9 @@ def test_every_ec2_ops_command_is_allowed_under_the_deploy_role(
 
 
 def test_the_ec2_deploy_role_is_refused_next_to_what_it_does(ec2_deploy_run: DeployRun, ec2_stack: StackCycle) -> None:
-    """Another SSM document on the project's host, a user's file in the media bucket, and writing a dump
-    (the host makes them, not the deploy) are refused; reading the dumps' listing is not."""
+    """Another SSM document on the project's host, a user's file in the media bucket or the listing of
+    those files, and writing a dump (the host makes them, not the deploy) are refused; reading the dumps'
+    listing is not."""
     session = boto3.Session(
         aws_access_key_id=EC2_DEPLOY_KEY, aws_secret_access_key=DEPLOY_SECRET, region_name=ec2_stack.emulator.region
     )
@@ -315,6 +320,9 @@ def test_the_ec2_deploy_role_is_refused_next_to_what_it_does(ec2_deploy_run: Dep
         assert _refused(powershell) == "AccessDeniedException"
         user_file = lambda: s3.get_object(Bucket=location["bucket"], Key="uploads/1/a/people.csv")  # noqa: E731
         assert _refused(user_file) == "AccessDenied"
+        for elsewhere in ({}, {"Prefix": "uploads/"}):
+            listing = lambda: s3.list_objects_v2(Bucket=location["bucket"], **elsewhere)  # noqa: B023, E731
+            assert _refused(listing) == "AccessDenied", elsewhere
         dump = lambda: s3.put_object(Bucket=location["bucket"], Key=f"{location['prefix']}x.dump", Body=b"x")  # noqa: E731
         assert _refused(dump) == "AccessDenied"
 

@@ -30,9 +30,12 @@ from support.upgrades import UpgradedStack
 
 pytestmark = pytest.mark.xdist_group("infra-apply")
 
-# An access key the emulator holds to the deploy role's policy (support/iam_enforcement.py).
+# An access key the emulator holds to the deploy role's policy (support/iam_enforcement.py), and one held
+# to that policy without the statement that lets it point the schedules.
 DEPLOY_KEY = "AKIAIAMTESTSCHEDULES1"
+UNSCHEDULED_DEPLOY_KEY = "AKIAIAMTESTSCHEDULES2"
 DEPLOY_SECRET = "iam-test-scheduled-deploy-secret"
+SCHEDULES_STATEMENT = "PointManagementSchedules"
 
 # Schedule name -> (the management command, its rate): purge as beat and the EC2 host's cron do; the retry
 # sweep every 15 minutes rather than 5 (each run is a Fargate task billed for at least a minute).
@@ -121,8 +124,21 @@ def test_schedules_run_the_one_off_web_family_like_ops_manage(scheduled: Schedul
 
 
 @dataclass
+class RefusedPointing:
+    """A third deploy by a role that may not update the schedules: what ops said, what runs afterwards."""
+
+    result: CompletedProcess[str]
+    web_revision: str
+    services_before: dict[str, str]
+    services_after: dict[str, str]
+    schedule_revisions: dict[str, str]
+    records: list[CallRecord]
+
+
+@dataclass
 class Releases:
-    """Two deploys and a rollback to the first, made under the deploy role: the schedules after each step."""
+    """Two deploys and a rollback to the first, made under the deploy role: the schedules after each step;
+    then a deploy whose schedule update is refused."""
 
     tags: list[str]
     # The web family's revision each release runs, and each schedule's revision after each step.
@@ -130,6 +146,7 @@ class Releases:
     schedule_revisions: dict[str, dict[str, str]]
     results: dict[str, CompletedProcess[str]]
     records: list[CallRecord]
+    refused: RefusedPointing
 
 
 def _schedule_revisions(scheduled: ScheduledStack) -> dict[str, str]:
@@ -141,30 +158,73 @@ def _schedule_revisions(scheduled: ScheduledStack) -> dict[str, str]:
     }
 
 
+def _service_revisions(scheduled: ScheduledStack) -> dict[str, str]:
+    ecs = scheduled.emulator.client("ecs")
+    cluster = scheduled.names["ecs_cluster"]
+    arns = ecs.list_services(cluster=cluster)["serviceArns"]
+    return {
+        service["serviceName"]: service["taskDefinition"]
+        for service in ecs.describe_services(cluster=cluster, services=arns)["services"]
+    }
+
+
+def _without_statement(principal: Principal, sid: str) -> Principal:
+    """The principal with one statement (by Sid) taken out of its policies."""
+    policies = tuple(
+        {**policy, "Statement": [entry for entry in policy["Statement"] if entry.get("Sid") != sid]}
+        for policy in principal.policies
+    )
+    assert policies != principal.policies, f"no statement {sid} in the deploy policy"
+    return Principal(principal.arn, policies)
+
+
 @pytest.fixture(scope="module")
 def releases(scheduled: ScheduledStack) -> Releases:
-    """Deploy, deploy again, roll back to the first: ops signed as the deploy role its bootstrap renders."""
+    """Deploy, deploy again, roll back to the first: ops signed as the deploy role its bootstrap renders.
+    Then a third deploy signed as that role without its statement for the schedules."""
     principal = planned_deploy_principal(scheduled.stack)
     ops = scheduled.ops
-    ops.extra_environment = {"AWS_ACCESS_KEY_ID": DEPLOY_KEY, "AWS_SECRET_ACCESS_KEY": DEPLOY_SECRET}
     ecs = scheduled.emulator.client("ecs")
     web_family = scheduled.stack.outputs["migration_task"]["task_definition_family"]
+
+    def web_revision() -> str:
+        return ecs.describe_task_definition(taskDefinition=web_family)["taskDefinition"]["taskDefinitionArn"]
+
     tags = [new_tag(), new_tag()]
     web_revisions, schedule_revisions, results = {}, {}, {}
     try:
-        with LoadBalancerStandIn().serving() as site, enforced(DEPLOY_KEY, principal) as records:
-            for step, tag in zip(("deploy", "deploy again"), tags, strict=True):
-                push_images(scheduled.stack, tag)
-                results[step] = ops.run("deploy", "--env", ENVIRONMENT, "--tag", tag, "--url", site.url)
-                web_revisions[tag] = ecs.describe_task_definition(taskDefinition=web_family)["taskDefinition"][
-                    "taskDefinitionArn"
-                ]
-                schedule_revisions[step] = _schedule_revisions(scheduled)
-            results["rollback"] = ops.run("rollback", "--env", ENVIRONMENT, "--to", tags[0][:10], "--url", site.url)
-            schedule_revisions["rollback"] = _schedule_revisions(scheduled)
+        with LoadBalancerStandIn().serving() as site:
+            ops.extra_environment = {"AWS_ACCESS_KEY_ID": DEPLOY_KEY, "AWS_SECRET_ACCESS_KEY": DEPLOY_SECRET}
+            with enforced(DEPLOY_KEY, principal) as records:
+                for step, tag in zip(("deploy", "deploy again"), tags, strict=True):
+                    push_images(scheduled.stack, tag)
+                    results[step] = ops.run("deploy", "--env", ENVIRONMENT, "--tag", tag, "--url", site.url)
+                    web_revisions[tag] = web_revision()
+                    schedule_revisions[step] = _schedule_revisions(scheduled)
+                arguments = ("rollback", "--env", ENVIRONMENT, "--to", tags[0][:10], "--url", site.url)
+                results["rollback"] = ops.run(*arguments)
+                schedule_revisions["rollback"] = _schedule_revisions(scheduled)
+            unscheduled = _without_statement(principal, SCHEDULES_STATEMENT)
+            ops.extra_environment = {
+                "AWS_ACCESS_KEY_ID": UNSCHEDULED_DEPLOY_KEY,
+                "AWS_SECRET_ACCESS_KEY": DEPLOY_SECRET,
+            }
+            services_before = _service_revisions(scheduled)
+            with enforced(UNSCHEDULED_DEPLOY_KEY, unscheduled) as refused_records:
+                third = new_tag()
+                push_images(scheduled.stack, third)
+                result = ops.run("deploy", "--env", ENVIRONMENT, "--tag", third, "--url", site.url)
+            refused = RefusedPointing(
+                result,
+                web_revision(),
+                services_before,
+                _service_revisions(scheduled),
+                _schedule_revisions(scheduled),
+                refused_records,
+            )
     finally:
         ops.extra_environment = {}
-    return Releases(tags, web_revisions, schedule_revisions, results, records)
+    return Releases(tags, web_revisions, schedule_revisions, results, records, refused)
 
 
 def test_each_release_points_the_schedules_at_its_web_revision(releases: Releases) -> None:
@@ -183,6 +243,26 @@ def test_each_release_points_the_schedules_at_its_web_revision(releases: Release
     passed = {decision.request.action: decision.request.context for record in updates for decision in record.decisions}
     assert passed["iam:PassRole"] == {"iam:PassedToService": "scheduler.amazonaws.com"}
     assert "schedule purge-stale-uploads now runs" in releases.results["rollback"].stdout
+
+
+def test_a_refused_schedule_update_leaves_the_release_live_and_says_so(releases: Releases) -> None:
+    """When the schedules cannot be pointed, the verified release stays on every service, the schedules keep
+    the revision they ran, and ops exits 1 with one line that says both."""
+    refused = releases.refused
+    assert refused.result.returncode == 1, refused.result.stderr[-3000:]
+    errors = [line for line in refused.result.stderr.splitlines() if line.strip()]
+    assert len(errors) == 1, refused.result.stderr
+    assert "is live, but its periodic commands still run an earlier revision" in errors[0], errors
+    assert "AccessDenied" in errors[0], errors
+    assert set(refused.services_after) == set(refused.services_before)
+    moved = {name for name in refused.services_after if refused.services_after[name] != refused.services_before[name]}
+    assert moved == set(refused.services_before), (refused.services_before, refused.services_after)
+    first = releases.web_revisions[releases.tags[0]]
+    assert refused.web_revision != first
+    assert refused.schedule_revisions == dict.fromkeys(EXPECTED_SCHEDULES, first)
+    # Everything else the deploy did was allowed; only the schedule update was refused.
+    denied = {record.call for record in refused.records if not record.allowed}
+    assert denied == {"scheduler:GetSchedule"}, denied
 
 
 def test_the_deploy_role_points_no_other_schedule(scheduled: ScheduledStack) -> None:

@@ -178,7 +178,9 @@ def _api_call(environ: Mapping[str, Any], body: bytes, credential: str, form: Ma
         bucket, _, key = path.partition("/")
         query = parse_qs(query_string, keep_blank_values=True)
         operation = s3_operation(environ["REQUEST_METHOD"], bucket, key, query, headers)
-        return ApiCall(service, operation, region, ACCOUNT_ID, dict(form), headers, bucket, key, body)
+        # A browser's POST carries its parameters in the form; every other request in the query string.
+        params = dict(form) or {name: values[-1] for name, values in query.items()}
+        return ApiCall(service, operation, region, ACCOUNT_ID, params, headers, bucket, key, body)
     target = headers.get("X-Amz-Target")
     if target:
         return ApiCall(service, target.rsplit(".", 1)[-1], region, ACCOUNT_ID, parse_json_body(body), headers)

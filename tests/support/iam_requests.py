@@ -145,8 +145,6 @@ def _s3_checks(call: ApiCall) -> list[AuthorizationRequest]:
     headers = _lower(call.headers)
     on_bucket = {
         "HeadBucket": "s3:ListBucket",
-        "ListObjects": "s3:ListBucket",
-        "ListObjectsV2": "s3:ListBucket",
         "ListObjectVersions": "s3:ListBucketVersions",
         "ListMultipartUploads": "s3:ListBucketMultipartUploads",
         "GetBucketLocation": "s3:GetBucketLocation",
@@ -176,6 +174,11 @@ def _s3_checks(call: ApiCall) -> list[AuthorizationRequest]:
     operation = call.operation
     if operation == "ListBuckets":
         return [AuthorizationRequest("s3:ListAllMyBuckets", "*", TLS)]
+    if operation in ("ListObjects", "ListObjectsV2"):
+        # s3:prefix is the request's prefix, "" when it names none (the S3 user guide's examples allow
+        # listing a bucket's root with s3:prefix "").
+        context = {**TLS, "s3:prefix": call.params.get("prefix", "")}
+        return [AuthorizationRequest("s3:ListBucket", _s3_bucket_arn(call), context)]
     if operation in on_bucket:
         return [AuthorizationRequest(on_bucket[operation], _s3_bucket_arn(call), TLS)]
     if operation in on_object:

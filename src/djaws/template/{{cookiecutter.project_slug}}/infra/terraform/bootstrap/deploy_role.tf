@@ -55,7 +55,9 @@ locals {
   media_bucket_arns  = [for names in local.environments : "${local.arn_prefix}:s3:::${names.media_bucket}"]
   state_bucket_arn   = "${local.arn_prefix}:s3:::${local.project.shared.state_bucket}"
   project_state_arns = "${local.state_bucket_arn}/${local.project.resource_prefix}/*"
-  release_record_arn = "${local.state_bucket_arn}/${local.project.resource_prefix}/*/releases/*"
+  # The media bucket holds users' files beside the dumps: listing is limited to the dumps' prefix.
+  database_dumps_prefix = "backups/postgres/"
+  release_record_arn    = "${local.state_bucket_arn}/${local.project.resource_prefix}/*/releases/*"
 
   # Sid => actions, resources and (optionally) a condition block.
   deploy_permissions = {
@@ -185,14 +187,17 @@ locals {
     ListDatabaseDumps = {
       actions   = ["s3:ListBucket"]
       resources = local.media_bucket_arns
+      condition = { StringLike = { "s3:prefix" = ["${local.database_dumps_prefix}*"] } }
     }
     ReadDatabaseDumps = {
       actions   = ["s3:GetObject"]
-      resources = [for arn in local.media_bucket_arns : "${arn}/backups/postgres/*"]
+      resources = [for arn in local.media_bucket_arns : "${arn}/${local.database_dumps_prefix}*"]
     }
+    # `ops rollback` and `ops releases` list the release records; other projects may share the bucket.
     ListState = {
       actions   = ["s3:ListBucket"]
       resources = [local.state_bucket_arn]
+      condition = { StringLike = { "s3:prefix" = ["${local.project.resource_prefix}/*"] } }
     }
     ReadStateOutputs = {
       actions   = ["s3:GetObject"]
